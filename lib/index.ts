@@ -1,0 +1,10 @@
+export { TracingModule } from './tracing.module';
+export { TRACING_MODULE_OPTIONS } from './tracing.module-definition';
+export type {
+  CaptureHeadersOptions,
+  TracingExporterName,
+  TracingModuleOptions,
+} from './interfaces/tracing-options.interface';
+export type { TracingRequestHook } from './interfaces/tracing-hook.interface';
+export { TracingConfigError } from './sdk/tracing.config';
+export { ATTR_ENDUSER_ID } from './sdk/semconv';

@@ -1,0 +1,47 @@
+import { getBooleanFromEnv } from '@opentelemetry/core';
+import type { Instrumentation } from '@opentelemetry/instrumentation';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { INSTRUMENTATIONS_KEY } from '../tracing.constants';
+
+/** The instrumentations the product needs, and only those: no fs/net/dns noise. */
+export interface TracingInstrumentations {
+  readonly http: HttpInstrumentation;
+  readonly nest: NestInstrumentation;
+  readonly pg: PgInstrumentation;
+}
+
+type GlobalWithRegistry = typeof globalThis & {
+  [INSTRUMENTATIONS_KEY]?: TracingInstrumentations;
+};
+
+/**
+ * Phase 1: construct and enable the instrumentations so their require hooks exist before the app
+ * loads `http`, `@nestjs/core` and `pg`. No provider, no exporter, no network: spans start flowing
+ * only when `TracingModule` registers a provider. Idempotent across copies of this file.
+ */
+export function registerInstrumentations(): TracingInstrumentations | undefined {
+  const registry = globalThis as GlobalWithRegistry;
+  const existing = registry[INSTRUMENTATIONS_KEY];
+  if (existing) return existing;
+  // A disabled SDK costs nothing: no patched module at all.
+  if (getBooleanFromEnv('OTEL_SDK_DISABLED')) return undefined;
+  const instrumentations: TracingInstrumentations = {
+    // Until phase 2 configures them, these are safe defaults: no client spans outside a request.
+    http: new HttpInstrumentation({ requireParentforOutgoingSpans: true }),
+    nest: new NestInstrumentation(),
+    pg: new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+  };
+  registry[INSTRUMENTATIONS_KEY] = instrumentations;
+  return instrumentations;
+}
+
+/** The instrumentations phase 1 registered in this process, if it ran. */
+export function getRegisteredInstrumentations(): TracingInstrumentations | undefined {
+  return (globalThis as GlobalWithRegistry)[INSTRUMENTATIONS_KEY];
+}
+
+export function listInstrumentations(set: TracingInstrumentations): Instrumentation[] {
+  return [set.http, set.nest, set.pg];
+}

@@ -1,0 +1,125 @@
+import {
+  context,
+  diag,
+  DiagConsoleLogger,
+  DiagLogLevel,
+  propagation,
+  trace,
+} from '@opentelemetry/api';
+import { diagLogLevelFromString, getStringFromEnv } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
+import {
+  BatchSpanProcessor,
+  ConsoleSpanExporter,
+  NodeTracerProvider,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-node';
+import { LOG_PREFIX, SDK_KEY } from '../tracing.constants';
+import { getRegisteredInstrumentations, listInstrumentations } from './instrumentations';
+import { propagatorFromEnv } from './propagator';
+import { buildResource } from './resource';
+import type { ResolvedTracingConfig } from './tracing.config';
+
+/** One user's hold on the process-wide SDK. */
+export interface TracingSdkHandle {
+  /** False when OTEL_SDK_DISABLED=true: nothing is recorded or exported. */
+  readonly enabled: boolean;
+  forceFlush(): Promise<void>;
+  /** Releases this hold; the last one flushes and shuts the SDK down, bounded by the timeout. */
+  shutdown(): Promise<void>;
+}
+
+interface SdkState {
+  provider?: NodeTracerProvider;
+  users: number;
+  timeoutMillis: number;
+}
+
+type GlobalWithSdk = typeof globalThis & { [SDK_KEY]?: SdkState };
+
+/**
+ * Phase 2: build the provider (BatchSpanProcessor + OTLP gRPC by default), register it with its
+ * context manager and propagator, and point the phase-1 instrumentations at it. Once per process:
+ * while an SDK runs, a second start only takes another hold on it.
+ */
+export function startTracingSdk(config: ResolvedTracingConfig): TracingSdkHandle {
+  const registry = globalThis as GlobalWithSdk;
+  let state = registry[SDK_KEY];
+  if (state) {
+    state.users += 1;
+    diag.debug(`${LOG_PREFIX} the SDK is already running in this process; reusing it.`);
+  } else {
+    state = { users: 1, timeoutMillis: config.shutdownTimeoutMillis };
+    if (!config.disabled) state.provider = createProvider(config);
+    registry[SDK_KEY] = state;
+  }
+  return holdOn(state);
+}
+
+function createProvider(config: ResolvedTracingConfig): NodeTracerProvider {
+  diag.setLogger(new DiagConsoleLogger(), {
+    logLevel: diagLogLevelFromString(getStringFromEnv('OTEL_LOG_LEVEL')) ?? DiagLogLevel.WARN,
+    suppressOverrideMessage: true,
+  });
+  const provider = new NodeTracerProvider({
+    resource: buildResource(config),
+    spanProcessors: config.spanProcessors ?? config.exporters.flatMap(toProcessor),
+  });
+  provider.register({ propagator: propagatorFromEnv() });
+  const instrumentations = getRegisteredInstrumentations();
+  // The instrumentations were built before any provider existed; after an earlier SDK in this
+  // process was shut down, their proxy tracers still point at it, so hand them this one.
+  if (instrumentations) listInstrumentations(instrumentations).forEach((i) => i.setTracerProvider(provider));
+  return provider;
+}
+
+function toProcessor(exporter: ResolvedTracingConfig['exporters'][number]): SpanProcessor[] {
+  if (exporter === 'none') return [];
+  if (exporter === 'console') return [new SimpleSpanProcessor(new ConsoleSpanExporter())];
+  if (exporter === 'otlp') return [new BatchSpanProcessor(new OTLPTraceExporter())];
+  return [new BatchSpanProcessor(exporter)];
+}
+
+function holdOn(state: SdkState): TracingSdkHandle {
+  let released = false;
+  return {
+    enabled: state.provider !== undefined,
+    forceFlush: async () => {
+      await state.provider?.forceFlush();
+    },
+    shutdown: async () => {
+      if (released) return;
+      released = true;
+      state.users -= 1;
+      if (state.users > 0) return;
+      delete (globalThis as GlobalWithSdk)[SDK_KEY];
+      await stopProvider(state);
+    },
+  };
+}
+
+async function stopProvider(state: SdkState): Promise<void> {
+  const provider = state.provider;
+  if (!provider) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), state.timeoutMillis);
+    timer.unref();
+  });
+  try {
+    const outcome = await Promise.race([provider.shutdown().then(() => 'done' as const), timedOut]);
+    if (outcome === 'timeout') {
+      diag.warn(`${LOG_PREFIX} spans not exported within ${state.timeoutMillis} ms of shutdown were dropped.`);
+    }
+  } catch (error) {
+    diag.error(`${LOG_PREFIX} shutting the tracing SDK down failed`, error);
+  } finally {
+    clearTimeout(timer);
+    // Leave the API as we found it so a later start in this process (tests, re-created apps) can
+    // register again instead of hitting "duplicate registration".
+    trace.disable();
+    context.disable();
+    propagation.disable();
+  }
+}

@@ -1,0 +1,75 @@
+import {
+  Inject,
+  Logger,
+  Module,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+  type Type,
+} from '@nestjs/common';
+import { APP_INTERCEPTOR, ModuleRef } from '@nestjs/core';
+import { RequestHookRunner } from './http/request-hook.runner';
+import { TracingInterceptor } from './http/tracing.interceptor';
+import type { TracingRequestHook } from './interfaces/tracing-hook.interface';
+import type { TracingModuleOptions } from './interfaces/tracing-options.interface';
+import { configureInstrumentations } from './sdk/configure';
+import { getRegisteredInstrumentations } from './sdk/instrumentations';
+import { findUnpatchedTargets } from './sdk/self-check';
+import { resolveTracingConfig, TracingConfigError } from './sdk/tracing.config';
+import { startTracingSdk, type TracingSdkHandle } from './sdk/tracing.sdk';
+import { ConfigurableModuleClass, TRACING_MODULE_OPTIONS } from './tracing.module-definition';
+import { TracingRuntime } from './tracing.runtime';
+
+/**
+ * Phase 2 of the two-phase start, the counterpart of Django's `AppConfig.ready()`: on module init
+ * it starts the process's tracing SDK and configures the instrumentations that
+ * `nestjs-tracing/register` installed; on application shutdown it flushes and stops the SDK.
+ */
+@Module({
+  providers: [TracingRuntime, { provide: APP_INTERCEPTOR, useClass: TracingInterceptor }],
+})
+export class TracingModule extends ConfigurableModuleClass implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('TracingModule');
+  private sdk?: TracingSdkHandle;
+
+  constructor(
+    @Inject(TRACING_MODULE_OPTIONS) private readonly options: TracingModuleOptions,
+    private readonly moduleRef: ModuleRef,
+    private readonly runtime: TracingRuntime,
+  ) {
+    super();
+  }
+
+  onModuleInit(): void {
+    // Throws TracingConfigError on a bad option: start-up fails rather than run half-traced.
+    const config = resolveTracingConfig(this.options);
+    this.runtime.hooks = new RequestHookRunner(this.resolveHook(this.options.requestHook));
+    this.sdk = startTracingSdk(config);
+    if (!this.sdk.enabled) {
+      this.logger.log('OTEL_SDK_DISABLED=true: tracing is off.');
+      return;
+    }
+    const instrumentations = getRegisteredInstrumentations();
+    if (instrumentations) configureInstrumentations(instrumentations, config, this.runtime.hooks);
+    for (const problem of findUnpatchedTargets()) this.logger.error(problem);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.sdk?.shutdown();
+  }
+
+  private resolveHook(hook: TracingModuleOptions['requestHook']): TracingRequestHook | undefined {
+    if (hook === undefined) return undefined;
+    if (typeof hook !== 'function') {
+      if (typeof hook === 'object' && hook !== null) return hook;
+      throw new TracingConfigError('requestHook must be a provider class or an object with onRequest/onResponse.');
+    }
+    try {
+      return this.moduleRef.get(hook as Type<TracingRequestHook>, { strict: false });
+    } catch {
+      throw new TracingConfigError(
+        `requestHook ${hook.name} is not a provider. Add it to the providers of a module ` +
+          `(e.g. providers: [${hook.name}] in AppModule) so Nest can construct it with its dependencies.`,
+      );
+    }
+  }
+}

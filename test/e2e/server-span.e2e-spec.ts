@@ -1,0 +1,186 @@
+import { Controller, Get, Module, Param, VersioningType } from '@nestjs/common';
+import { RouterModule } from '@nestjs/core';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import { performance } from 'node:perf_hooks';
+import { TracingModule } from 'nestjs-tracing';
+import { ordersAppModule } from '../fixtures/orders/app.module';
+import { setupInProcessTracing, type InProcessTracing } from '../utils/in-process-tracing';
+import { hrToMs, idOf, serverSpansOf, traceIdOf, waitForServerSpans } from '../utils/spans';
+import { databaseUrl, startTestApp, type TestApp } from '../utils/test-app';
+
+describe('SERVER span (real Nest app over HTTP, in-memory exporter)', () => {
+  let tracing: InProcessTracing;
+  let app: TestApp;
+  const middlewareSeen: Array<{ at: number; spanId?: string; finishedAt?: number }> = [];
+
+  beforeAll(async () => {
+    tracing = setupInProcessTracing();
+    app = await startTestApp(ordersAppModule(databaseUrl(), { spanProcessors: tracing.spanProcessors }), (nest) =>
+      nest.use((_req: unknown, res: { on(e: string, f: () => void): void }, next: () => void) => {
+        const seen: (typeof middlewareSeen)[number] = {
+          at: performance.timeOrigin + performance.now(),
+          spanId: trace.getSpan(context.active())?.spanContext().spanId,
+        };
+        middlewareSeen.push(seen);
+        res.on('finish', () => (seen.finishedAt = performance.timeOrigin + performance.now()));
+        next();
+      }),
+    );
+  });
+  afterAll(async () => {
+    await app?.close();
+    tracing?.teardown();
+  });
+  beforeEach(() => {
+    tracing.exporter.reset();
+    middlewareSeen.length = 0;
+  });
+
+  async function request(path: string, init?: RequestInit): Promise<{ status: number; server: ReadableSpan; spans: ReadableSpan[] }> {
+    const res = await fetch(`${app.url}${path}`, init);
+    await res.arrayBuffer();
+    const spans = await waitForServerSpans(() => tracing.spans());
+    const servers = serverSpansOf(spans);
+    expect(servers).toHaveLength(1);
+    return { status: res.status, server: servers[0], spans };
+  }
+
+  it('opens one SERVER span named by the route pattern, with the stable HTTP attributes', async () => {
+    const { status, server } = await request('/orders/2?verbose=1');
+    expect(status).toBe(200);
+    expect(server.name).toBe('GET /orders/:id');
+    expect(server.kind).toBe(SpanKind.SERVER);
+    expect(server.attributes).toMatchObject({
+      'http.route': '/orders/:id',
+      'http.request.method': 'GET',
+      'http.response.status_code': 200,
+      'url.path': '/orders/2',
+      'url.scheme': 'http',
+      'server.address': '127.0.0.1',
+      'client.address': '127.0.0.1',
+    });
+    expect(server.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('starts before any middleware runs and ends after the response is written', async () => {
+    const { server } = await request('/orders/1');
+    expect(middlewareSeen).toHaveLength(1);
+    const seen = middlewareSeen[0];
+    expect(seen.spanId).toBe(idOf(server)); // the middleware already runs inside the SERVER span
+    expect(hrToMs(server.startTime)).toBeLessThanOrEqual(seen.at);
+    expect(seen.finishedAt).toBeDefined();
+    expect(hrToMs(server.endTime)).toBeGreaterThanOrEqual(seen.finishedAt! - 1);
+  });
+
+  it('records the route when a guard rejects the request (401 is not an error)', async () => {
+    const { status, server } = await request('/orders', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ item: 'x', quantity: 1 }),
+    });
+    expect(status).toBe(401);
+    expect(server.name).toBe('POST /orders');
+    expect(server.attributes['http.route']).toBe('/orders');
+    expect(server.attributes['http.response.status_code']).toBe(401);
+    expect(server.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('records the route when a pipe rejects the input (400)', async () => {
+    const { status, server } = await request('/orders/not-a-number');
+    expect(status).toBe(400);
+    expect(server.name).toBe('GET /orders/:id');
+    expect(server.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('marks a thrown exception as ERROR and records it on the SERVER span (500)', async () => {
+    const { status, server } = await request('/orders/1/boom');
+    expect(status).toBe(500);
+    expect(server.name).toBe('GET /orders/:id/boom');
+    expect(server.status.code).toBe(SpanStatusCode.ERROR);
+    const exception = server.events.find((e) => e.name === 'exception');
+    expect(exception?.attributes?.['exception.message']).toBe('boom: unexpected failure');
+  });
+
+  it('names an unmatched request just by its method, without http.route', async () => {
+    const { status, server } = await request('/no/such/route/12345');
+    expect(status).toBe(404);
+    expect(server.name).toBe('GET');
+    expect(server.attributes['http.route']).toBeUndefined();
+  });
+
+  it('continues an incoming W3C traceparent', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const parentId = '00f067aa0ba902b7';
+    const { server, spans } = await request('/orders/1', { headers: { traceparent: `00-${traceId}-${parentId}-01` } });
+    expect(traceIdOf(server)).toBe(traceId);
+    expect(server.parentSpanContext?.spanId).toBe(parentId);
+    expect(spans.every((s) => traceIdOf(s) === traceId)).toBe(true);
+  });
+});
+
+@Controller('orders')
+class PrefixedOrdersController {
+  @Get(':id')
+  find(@Param('id') id: string) {
+    return { id };
+  }
+}
+
+@Controller({ path: 'widgets', version: '1' })
+class VersionedController {
+  @Get(':id')
+  find(@Param('id') id: string) {
+    return { id };
+  }
+}
+
+@Controller('reports')
+class ReportsController {
+  @Get(':id')
+  find(@Param('id') id: string) {
+    return { id };
+  }
+}
+
+@Module({ controllers: [ReportsController] })
+class AdminModule {}
+
+describe('route patterns with a global prefix, URI versioning and RouterModule', () => {
+  let tracing: InProcessTracing;
+  let app: TestApp;
+
+  beforeAll(async () => {
+    tracing = setupInProcessTracing();
+    @Module({
+      imports: [
+        TracingModule.forRoot({ spanProcessors: tracing.spanProcessors }),
+        AdminModule,
+        RouterModule.register([{ path: 'admin', module: AdminModule }]),
+      ],
+      controllers: [PrefixedOrdersController, VersionedController],
+    })
+    class RoutingAppModule {}
+    app = await startTestApp(RoutingAppModule, (nest) => {
+      nest.setGlobalPrefix('api');
+      nest.enableVersioning({ type: VersioningType.URI });
+    });
+  });
+  afterAll(async () => {
+    await app?.close();
+    tracing?.teardown();
+  });
+  beforeEach(() => tracing.exporter.reset());
+
+  it.each([
+    ['/api/orders/7', 'GET /api/orders/:id'],
+    ['/api/v1/widgets/7', 'GET /api/v1/widgets/:id'],
+    ['/api/admin/reports/7', 'GET /api/admin/reports/:id'],
+  ])('%s is named %s', async (path, name) => {
+    const res = await fetch(`${app.url}${path}`);
+    expect(res.status).toBe(200);
+    const [server] = serverSpansOf(await waitForServerSpans(() => tracing.spans()));
+    expect(server.name).toBe(name);
+    expect(server.attributes['http.route']).toBe(name.slice('GET '.length));
+  });
+});

