@@ -1,5 +1,5 @@
 import { getBooleanFromEnv } from '@opentelemetry/core';
-import type { Instrumentation } from '@opentelemetry/instrumentation';
+import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
@@ -42,6 +42,6 @@ export function getRegisteredInstrumentations(): TracingInstrumentations | undef
   return (globalThis as GlobalWithRegistry)[INSTRUMENTATIONS_KEY];
 }
 
-export function listInstrumentations(set: TracingInstrumentations): Instrumentation[] {
+export function listInstrumentations(set: TracingInstrumentations): InstrumentationBase[] {
   return [set.http, set.nest, set.pg];
 }

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import * as grpc from '@grpc/grpc-js';
 import { SpanKind } from '@opentelemetry/api';
 
@@ -44,11 +43,7 @@ interface ProtoType {
   decode(buf: Uint8Array): object;
   toObject(msg: object, opts: object): Record<string, unknown>;
 }
-// protobufjs is not a direct dependency; resolve it along the chain that guarantees it
-// (@grpc/grpc-js -> @grpc/proto-loader -> protobufjs) so any node_modules layout works.
-const fromGrpc = createRequire(require.resolve('@grpc/grpc-js'));
-const protobufPath = createRequire(fromGrpc.resolve('@grpc/proto-loader')).resolve('protobufjs');
-const protobuf = require(protobufPath) as { parse(src: string): { root: { lookupType(n: string): ProtoType } } };
+const protobuf = require('protobufjs') as { parse(src: string): { root: { lookupType(n: string): ProtoType } } };
 const Request = protobuf.parse(OTLP_TRACE_PROTO).root.lookupType('ExportTraceServiceRequest');
 const JSON_SHAPE = { longs: String, enums: String, bytes: String, defaults: false };
 
