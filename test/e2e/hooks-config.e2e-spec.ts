@@ -147,3 +147,46 @@ describe('start-up failures that name the fix', () => {
     await expect(startTestApp(OrphanHookModule)).rejects.toThrow(/requestHook OrphanHook is not a provider.*providers: \[OrphanHook\]/);
   });
 });
+
+describe('TracingModule.forRootAsync', () => {
+  let tracing: InProcessTracing;
+  let app: TestApp;
+
+  @Injectable()
+  class TracingSettings {
+    readonly serviceName = 'from-a-factory';
+  }
+  @Module({ providers: [TracingSettings], exports: [TracingSettings] })
+  class SettingsModule {}
+
+  beforeAll(async () => {
+    tracing = setupInProcessTracing();
+    @Module({
+      imports: [
+        TracingModule.forRootAsync({
+          imports: [SettingsModule],
+          inject: [TracingSettings],
+          useFactory: async (settings: TracingSettings) => ({
+            serviceName: settings.serviceName,
+            spanProcessors: tracing.spanProcessors,
+          }),
+        }),
+      ],
+      controllers: [],
+    })
+    class AsyncAppModule {}
+    app = await startTestApp(AsyncAppModule);
+  });
+  afterAll(async () => {
+    await app?.close();
+    tracing?.teardown();
+  });
+
+  it('starts the SDK with options from an injected factory', async () => {
+    const res = await fetch(`${app.url}/anything`);
+    expect(res.status).toBe(404);
+    const [server] = serverSpansOf(await waitForServerSpans(() => tracing.spans()));
+    expect(server.name).toBe('GET');
+    expect(server.resource.attributes['service.name']).toBe('from-a-factory');
+  });
+});

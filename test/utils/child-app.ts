@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export interface ChildApp {
@@ -24,7 +24,7 @@ export const FIXTURES_DIR = join(__dirname, '..', '..', 'dist-test', 'fixtures')
  * is killed and its output is in the error.
  */
 export async function startChildApp(script: string, env: Record<string, string>, timeoutMs = 30000): Promise<ChildApp> {
-  const child = spawn(process.execPath, [join(FIXTURES_DIR, script)], {
+  const child = spawn(process.execPath, [isAbsolute(script) ? script : join(FIXTURES_DIR, script)], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
