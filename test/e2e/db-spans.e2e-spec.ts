@@ -2,11 +2,11 @@ import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { DataSource } from 'typeorm';
 import { ordersAppModule } from '../fixtures/orders/app.module';
-import { setupInProcessTracing, type InProcessTracing } from '../utils/in-process-tracing';
+import { useTracedApp, type TracedAppContext } from '../utils/in-process-tracing';
 import { clientSpansOf, idOf, reachesAncestor, serverSpansOf, traceIdOf, waitForServerSpans } from '../utils/spans';
-import { databaseUrl, startTestApp, type TestApp } from '../utils/test-app';
+import { databaseUrl } from '../utils/test-app';
 
-async function get(app: TestApp, tracing: InProcessTracing, path: string, init?: RequestInit) {
+async function get({ app, tracing }: TracedAppContext, path: string, init?: RequestInit) {
   const res = await fetch(`${app.url}${path}`, init);
   const body = (await res.json()) as Record<string, any>;
   const spans = await waitForServerSpans(() => tracing.spans());
@@ -14,21 +14,10 @@ async function get(app: TestApp, tracing: InProcessTracing, path: string, init?:
 }
 
 describe('database spans (TypeORM over pg, real PostgreSQL)', () => {
-  let tracing: InProcessTracing;
-  let app: TestApp;
-
-  beforeAll(async () => {
-    tracing = setupInProcessTracing();
-    app = await startTestApp(ordersAppModule(databaseUrl(), { spanProcessors: tracing.spanProcessors }));
-  });
-  afterAll(async () => {
-    await app?.close();
-    tracing?.teardown();
-  });
-  beforeEach(() => tracing.exporter.reset());
+  const ctx = useTracedApp((tracing) => ordersAppModule(databaseUrl(), { spanProcessors: tracing.spanProcessors }));
 
   it('makes each query a CLIENT span in the request trace, named like `SELECT orders`', async () => {
-    const { status, spans, server, db } = await get(app, tracing, '/orders/1');
+    const { status, spans, server, db } = await get(ctx, '/orders/1');
     expect(status).toBe(200);
     expect(db).toHaveLength(1);
     const [query] = db;
@@ -48,13 +37,13 @@ describe('database spans (TypeORM over pg, real PostgreSQL)', () => {
 
   it('records statements with placeholders and never the bind values', async () => {
     const secret = `secret-item-${Date.now()}`;
-    const res = await fetch(`${app.url}/orders`, {
+    const res = await fetch(`${ctx.app.url}/orders`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer carol' },
       body: JSON.stringify({ item: secret, quantity: 4 }),
     });
     expect(res.status).toBe(201);
-    const spans = await waitForServerSpans(() => tracing.spans());
+    const spans = await waitForServerSpans(() => ctx.tracing.spans());
     const insert = clientSpansOf(spans).find((s) => s.name === 'INSERT orders');
     expect(insert).toBeDefined();
     expect(insert!.attributes['db.query.text']).toContain('$1');
@@ -62,16 +51,16 @@ describe('database spans (TypeORM over pg, real PostgreSQL)', () => {
   });
 
   it('creates no connect or pool spans and no spans for queries outside a request', async () => {
-    await get(app, tracing, '/orders');
-    await app.app.get(DataSource).query('SELECT count(*) FROM orders');
+    await get(ctx, '/orders');
+    await ctx.app.app.get(DataSource).query('SELECT count(*) FROM orders');
     await new Promise((resolve) => setTimeout(resolve, 50));
-    const names = tracing.spans().map((s) => s.name);
+    const names = ctx.tracing.spans().map((s) => s.name);
     expect(names.filter((n) => /connect/i.test(n))).toEqual([]);
-    expect(clientSpansOf(tracing.spans())).toHaveLength(1); // only the request's own SELECT
+    expect(clientSpansOf(ctx.tracing.spans())).toHaveLength(1); // only the request's own SELECT
   });
 
   it('sends the traceparent of the query span to PostgreSQL as a SQL comment (sqlcommenter)', async () => {
-    const { body, db } = await get(app, tracing, '/orders/2/statement');
+    const { body, db } = await get(ctx, '/orders/2/statement');
     expect(db).toHaveLength(1);
     // current_query() is the statement text as the server received it.
     const received: string = body.query;
@@ -81,33 +70,18 @@ describe('database spans (TypeORM over pg, real PostgreSQL)', () => {
 });
 
 describe('database span options', () => {
-  let tracing: InProcessTracing;
-  let app: TestApp;
-
-  beforeAll(async () => {
-    tracing = setupInProcessTracing();
-    app = await startTestApp(
-      ordersAppModule(databaseUrl(), {
-        spanProcessors: tracing.spanProcessors,
-        sqlCommenter: false,
-        dbSpansOutsideRequests: true,
-      }),
-    );
-  });
-  afterAll(async () => {
-    await app?.close();
-    tracing?.teardown();
-  });
-  beforeEach(() => tracing.exporter.reset());
+  const ctx = useTracedApp((tracing) =>
+    ordersAppModule(databaseUrl(), { spanProcessors: tracing.spanProcessors, sqlCommenter: false, dbSpansOutsideRequests: true }),
+  );
 
   it('sqlCommenter: false leaves statements untouched', async () => {
-    const { body } = await get(app, tracing, '/orders/2/statement');
+    const { body } = await get(ctx, '/orders/2/statement');
     expect(body.query).toBe('SELECT current_query() AS query FROM orders WHERE id = $1');
   });
 
   it('dbSpansOutsideRequests: true traces queries made outside any request', async () => {
-    await app.app.get(DataSource).query('SELECT count(*) FROM orders');
-    const outside: ReadableSpan[] = clientSpansOf(tracing.spans());
+    await ctx.app.app.get(DataSource).query('SELECT count(*) FROM orders');
+    const outside: ReadableSpan[] = clientSpansOf(ctx.tracing.spans());
     expect(outside.map((s) => s.name)).toEqual(['SELECT orders']);
     expect(outside[0].parentSpanContext).toBeUndefined();
   });

@@ -1,7 +1,9 @@
 import { isBuiltin } from 'node:module';
 import { context, propagation, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import type { INestApplication } from '@nestjs/common';
 import { listInstrumentations, registerInstrumentations } from '../../lib/sdk/instrumentations';
+import { startTestApp, type TestApp } from './test-app';
 
 export interface InProcessTracing {
   exporter: InMemorySpanExporter;
@@ -55,4 +57,31 @@ function tryRequire(id: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+export interface TracedAppContext {
+  tracing: InProcessTracing;
+  app: TestApp;
+}
+
+/**
+ * Registers the jest hooks that boot one traced app for a `describe` block and tear it (and the
+ * OpenTelemetry globals) down after it; spans are cleared before each test. Read the fields inside
+ * tests, not at describe time.
+ */
+export function useTracedApp(
+  build: (tracing: InProcessTracing) => unknown,
+  configure?: (app: INestApplication) => void,
+): TracedAppContext {
+  const ctx = {} as TracedAppContext;
+  beforeAll(async () => {
+    ctx.tracing = setupInProcessTracing();
+    ctx.app = await startTestApp(build(ctx.tracing), configure);
+  });
+  afterAll(async () => {
+    await ctx.app?.close();
+    ctx.tracing?.teardown();
+  });
+  beforeEach(() => ctx.tracing.exporter.reset());
+  return ctx;
 }
