@@ -8,15 +8,15 @@ export interface SqlSummary {
   spanName: string;
 }
 
-const IDENT = String.raw`(?:"(?:[^"]|"")+"|[A-Za-z_][\w$]*)`;
+const IDENT = String.raw`(?:"(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*)`;
 const QUALIFIED = String.raw`(${IDENT}(?:\s*\.\s*${IDENT}){0,2})`;
 const TARGET: Record<string, RegExp> = {
-  SELECT: new RegExp(String.raw`\bFROM\s+${QUALIFIED}`, 'i'),
-  DELETE: new RegExp(String.raw`\bFROM\s+(?:ONLY\s+)?${QUALIFIED}`, 'i'),
-  INSERT: new RegExp(String.raw`\bINTO\s+${QUALIFIED}`, 'i'),
-  UPDATE: new RegExp(String.raw`^\s*UPDATE\s+(?:ONLY\s+)?${QUALIFIED}`, 'i'),
+  SELECT: new RegExp(String.raw`\bFROM\s+(?:ONLY\s+)?${QUALIFIED}`, 'iu'),
+  DELETE: new RegExp(String.raw`\bFROM\s+(?:ONLY\s+)?${QUALIFIED}`, 'iu'),
+  INSERT: new RegExp(String.raw`\bINTO\s+${QUALIFIED}`, 'iu'),
+  UPDATE: new RegExp(String.raw`^\s*UPDATE\s+(?:ONLY\s+)?${QUALIFIED}`, 'iu'),
 };
-const LEADING_COMMENTS = /^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/;
+const LEADING_NOISE = /^(?:\s+|\(|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/;
 
 // Statements repeat (ORMs send the same parameterised text over and over), so parsing is cached.
 // The cache is bounded: inline-literal SQL with ever-changing text must not grow memory.
@@ -37,10 +37,10 @@ export function summarizeSql(text: string): SqlSummary {
 }
 
 function parse(text: string): SqlSummary {
-  const body = text.replace(LEADING_COMMENTS, '');
+  const body = text.replace(LEADING_NOISE, '');
   const keyword = /^[A-Za-z]+/.exec(body)?.[0]?.toUpperCase();
   if (!keyword) return { spanName: 'postgresql' };
-  const match = TARGET[keyword]?.exec(body);
+  const match = TARGET[keyword]?.exec(topLevel(body));
   const collection = match ? unquote(match[1]) : undefined;
   return {
     operation: keyword,
@@ -49,8 +49,36 @@ function parse(text: string): SqlSummary {
   };
 }
 
+/**
+ * Blanks out string literals and parenthesised parts (function calls, subqueries) so that only the
+ * statement's own clauses are searched: `EXTRACT(YEAR FROM x)` or `'a from b'` name no table.
+ * Quoted identifiers are kept, parentheses or quotes inside them included.
+ */
+function topLevel(sql: string): string {
+  let out = '';
+  let depth = 0;
+  let quote: string | undefined;
+  for (const ch of sql) {
+    if (quote) {
+      if (ch === quote) quote = undefined;
+      out += quote === '"' || ch === '"' ? (depth === 0 ? ch : ' ') : ' ';
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      out += ch === '"' && depth === 0 ? ch : ' ';
+    } else if (ch === '(' || ch === ')') {
+      // Keep the outermost parentheses: `FROM (subquery) t` must not read the alias as a table.
+      if (ch === '(') depth += 1;
+      out += depth === 1 ? ch : ' ';
+      if (ch === ')') depth = Math.max(0, depth - 1);
+    } else {
+      out += depth === 0 ? ch : ' ';
+    }
+  }
+  return out;
+}
+
 function unquote(qualified: string): string {
-  return (qualified.match(/"(?:[^"]|"")+"|[A-Za-z_][\w$]*/g) ?? [])
+  return (qualified.match(/"(?:[^"]|"")+"|[\p{L}_][\p{L}\p{N}_$]*/gu) ?? [])
     .map((part) => (part.startsWith('"') ? part.slice(1, -1).replace(/""/g, '"') : part))
     .join('.');
 }

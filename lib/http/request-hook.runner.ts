@@ -14,10 +14,7 @@ export class RequestHookRunner {
     const hook = this.hook;
     if (!hook?.onRequest || !span.isRecording()) return;
     try {
-      const result = hook.onRequest(span, request);
-      if (result && typeof (result as Promise<void>).then === 'function') {
-        (result as Promise<void>).then(undefined, (error: unknown) => report('onRequest', error));
-      }
+      settle('onRequest', hook.onRequest(span, request));
     } catch (error) {
       report('onRequest', error);
     }
@@ -27,10 +24,17 @@ export class RequestHookRunner {
     const hook = this.hook;
     if (!hook?.onResponse || !span.isRecording()) return;
     try {
-      hook.onResponse(span, request, response);
+      settle('onResponse', hook.onResponse(span, request, response));
     } catch (error) {
       report('onResponse', error);
     }
+  }
+}
+
+/** A hook may be async: its rejection is reported, and it is never awaited. */
+function settle(method: string, result: unknown): void {
+  if (result && typeof (result as Promise<void>).then === 'function') {
+    (result as Promise<void>).then(undefined, (error: unknown) => report(method, error));
   }
 }
 

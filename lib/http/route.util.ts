@@ -20,5 +20,5 @@ export function routeOf(request: unknown): string | undefined {
 export function pathOf(url: string | undefined): string {
   if (!url) return '/';
   const end = url.search(/[?#]/);
-  return end === -1 ? url : url.slice(0, end);
+  return (end === -1 ? url : url.slice(0, end)) || '/';
 }

@@ -28,5 +28,5 @@ export interface TracingRequestHook<Req = any, Res = any> {
    * Called once per traced request when the response has been written, just before the SERVER
    * span ends. Also called for requests that ended before reaching the handler (guard rejections).
    */
-  onResponse?(span: Span, request: Req, response: Res): void;
+  onResponse?(span: Span, request: Req, response: Res): void | Promise<void>;
 }

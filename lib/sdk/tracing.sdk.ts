@@ -102,6 +102,12 @@ function holdOn(state: SdkState): TracingSdkHandle {
 async function stopProvider(state: SdkState): Promise<void> {
   const provider = state.provider;
   if (!provider) return;
+  // Reset the API first, synchronously: a new start in this process (an app re-created while this
+  // one is still flushing) must be able to register at once. Spans already ended sit in this
+  // provider's processors, and the instrumentations keep their own reference to it.
+  trace.disable();
+  context.disable();
+  propagation.disable();
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<'timeout'>((resolve) => {
     timer = setTimeout(() => resolve('timeout'), state.timeoutMillis);
@@ -116,10 +122,5 @@ async function stopProvider(state: SdkState): Promise<void> {
     diag.error(`${LOG_PREFIX} shutting the tracing SDK down failed`, error);
   } finally {
     clearTimeout(timer);
-    // Leave the API as we found it so a later start in this process (tests, re-created apps) can
-    // register again instead of hitting "duplicate registration".
-    trace.disable();
-    context.disable();
-    propagation.disable();
   }
 }

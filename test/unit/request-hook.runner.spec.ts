@@ -93,6 +93,15 @@ describe('RequestHookRunner', () => {
     expect(diagError.mock.calls[0][0]).toContain('requestHook.onResponse failed');
   });
 
+  it('reports a rejected onResponse promise instead of leaving it unhandled', async () => {
+    const runner = new RequestHookRunner({ onResponse: async () => Promise.reject(new Error('async boom')) });
+
+    expect(() => runner.onResponse(span, {}, {})).not.toThrow();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(diagError).toHaveBeenCalledTimes(1);
+    expect(diagError.mock.calls[0][0]).toContain('requestHook.onResponse failed');
+  });
+
   it('skips the hook for a span that is not recording', () => {
     const hook = { onRequest: jest.fn(), onResponse: jest.fn() };
     const runner = new RequestHookRunner(hook);

@@ -32,15 +32,29 @@ describe('summarizeSql', () => {
     expect(summarizeSql('SELECT * FROM (SELECT 1) t')).toMatchObject({ spanName: 'SELECT', collection: undefined });
   });
 
+  it.each([
+    ['SELECT EXTRACT(YEAR FROM "created_at") AS y FROM "orders"', 'SELECT orders'],
+    ["SELECT 'a from b' AS note FROM orders", 'SELECT orders'],
+    ['SELECT * FROM ONLY orders', 'SELECT orders'],
+    ['(SELECT 1 FROM orders)', 'SELECT orders'],
+    ['SELECT * FROM заказы', 'SELECT заказы'],
+    ['SELECT * FROM "a(b" x', 'SELECT a(b'],
+  ])('reads only the statement\'s own FROM in %p', (sql, name) => {
+    expect(summarizeSql(sql).spanName).toBe(name);
+  });
+
   it.each(['', '   \n\t'])('falls back to postgresql for %p', (sql) => {
     expect(summarizeSql(sql)).toEqual({ spanName: 'postgresql' });
   });
 
-  it('stays correct after many distinct statements', () => {
+  it('stays correct for repeated statements and after many distinct ones', () => {
     for (let i = 0; i < 2000; i++) {
-      expect(summarizeSql(`SELECT * FROM table_${i} WHERE id = ${i}`).collection).toBe(`table_${i}`);
+      const sql = `SELECT * FROM table_${i} WHERE id = ${i}`;
+      const expected = { operation: 'SELECT', collection: `table_${i}`, spanName: `SELECT table_${i}` };
+      expect(summarizeSql(sql)).toEqual(expected);
+      expect(summarizeSql(sql)).toEqual(expected);
     }
     expect(summarizeSql('SELECT * FROM table_7 WHERE id = 7').spanName).toBe('SELECT table_7');
-    expect(summarizeSql('UPDATE orders SET x = 1').spanName).toBe('UPDATE orders');
+    expect(summarizeSql('SELECT * FROM table_1999 WHERE id = 1999').spanName).toBe('SELECT table_1999');
   });
 });

@@ -1,4 +1,5 @@
 import { context, propagation, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
 import { resolveTracingConfig } from '../../lib/sdk/tracing.config';
 import { startTracingSdk, type TracingSdkHandle } from '../../lib/sdk/tracing.sdk';
@@ -58,6 +59,17 @@ describe('startTracingSdk', () => {
     expect(restarted.exporter.getFinishedSpans().map((s) => s.name)).toEqual(['d']);
   });
 
+  it('lets a new SDK start while the previous one is still flushing', async () => {
+    const first = start();
+    const pending = first.handle.shutdown();
+    const second = start();
+    await pending;
+
+    expect(second.handle.enabled).toBe(true);
+    expect(emitSpan('after')).toBe(true);
+    expect(second.exporter.getFinishedSpans().map((s) => s.name)).toEqual(['after']);
+  });
+
   it('releases a handle only once however often it is shut down', async () => {
     const first = start();
     const second = start();
@@ -113,11 +125,12 @@ describe('startTracingSdk', () => {
       expect(injectActiveSpan().traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     });
 
-    it('registers no propagator for none', () => {
+    it('registers no propagator for none, leaving the slot to the application', () => {
       process.env.OTEL_PROPAGATORS = 'none';
       start();
 
       expect(injectActiveSpan()).toEqual({});
+      expect(propagation.setGlobalPropagator(new W3CTraceContextPropagator())).toBe(true);
     });
   });
 });
