@@ -4,7 +4,6 @@ import {
   Module,
   type OnApplicationShutdown,
   type OnModuleInit,
-  type Type,
 } from '@nestjs/common';
 import { APP_INTERCEPTOR, ModuleRef } from '@nestjs/core';
 import { RequestHookRunner } from './http/request-hook.runner';
@@ -64,7 +63,7 @@ export class TracingModule extends ConfigurableModuleClass implements OnModuleIn
       throw new TracingConfigError('requestHook must be a provider class or an object with onRequest/onResponse.');
     }
     try {
-      return this.moduleRef.get(hook as Type<TracingRequestHook>, { strict: false });
+      return this.moduleRef.get(hook, { strict: false });
     } catch {
       throw new TracingConfigError(
         `requestHook ${hook.name} is not a provider. Add it to the providers of a module ` +

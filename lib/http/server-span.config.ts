@@ -1,5 +1,5 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
-import { context, type Attributes, type Span } from '@opentelemetry/api';
+import { context, type Attributes } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
 import type { ResolvedTracingConfig } from '../sdk/tracing.config';
@@ -32,7 +32,7 @@ export function httpInstrumentationConfig(
             captureHeaders('request', headers.request, headers.sanitize, (name) => request.headers[name])
         : undefined,
     responseHook: (_span, response) => {
-      if (response instanceof ServerResponse) response.once('finish', recordRouteIfMissing);
+      if (response instanceof ServerResponse) response.on('finish', recordRouteIfMissing);
     },
     applyCustomAttributesOnSpan: (span, request, response) => {
       if (!(response instanceof ServerResponse)) return;
@@ -44,7 +44,7 @@ export function httpInstrumentationConfig(
           captureHeaders('response', headers.response, headers.sanitize, (name) => response.getHeader(name)),
         );
       }
-      hooks.onResponse(span as Span, request, response);
+      hooks.onResponse(span, request, response);
     },
   };
 }

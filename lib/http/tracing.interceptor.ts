@@ -19,7 +19,7 @@ export class TracingInterceptor implements NestInterceptor {
     if (executionContext.getType() !== 'http') return next.handle();
     const rpc = getRPCMetadata(context.active());
     if (rpc?.type !== RPCType.HTTP) return next.handle();
-    const request = executionContext.switchToHttp().getRequest();
+    const request = executionContext.switchToHttp().getRequest<unknown>();
     rpc.route ??= routeOf(request);
     this.runtime.hooks.onRequest(rpc.span, request);
     const span = rpc.span;

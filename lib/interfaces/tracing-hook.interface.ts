@@ -17,7 +17,7 @@ import type { Span } from '@opentelemetry/api';
  * }
  * ```
  */
-export interface TracingRequestHook<Req = any, Res = any> {
+export interface TracingRequestHook<Req = unknown, Res = unknown> {
   /**
    * Called once per request after guards have run (so `request.user` is set) and before the
    * handler, with the request's SERVER span. Not called when a guard rejects the request.

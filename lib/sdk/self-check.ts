@@ -6,17 +6,18 @@ const FIX =
   "Make `import 'nestjs-tracing/register';` the first line of your entry file (before any other " +
   'import), or start node with `--require nestjs-tracing/register`.';
 
+/** A loaded module and the class method its instrumentation wraps when it patches in time. */
 interface Target {
   module: string;
-  /** The loaded module's method that the instrumentation wraps when it patches in time. */
-  probe: (exports: any) => unknown;
+  className: string;
+  method: string;
 }
 
 // Modules loaded before phase 1 are never patched; reading the require cache (rather than calling
 // require) tells us what the app really got, without triggering a late patch ourselves.
 const TARGETS: Target[] = [
-  { module: '@nestjs/core/router/router-execution-context.js', probe: (m) => m.RouterExecutionContext?.prototype?.create },
-  { module: 'pg', probe: (m) => m.Client?.prototype?.query },
+  { module: '@nestjs/core/router/router-execution-context.js', className: 'RouterExecutionContext', method: 'create' },
+  { module: 'pg', className: 'Client', method: 'query' },
 ];
 
 /**
@@ -31,12 +32,12 @@ export function findUnpatchedTargets(): string[] {
   const problems: string[] = [];
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const http = require('node:http') as typeof import('node:http');
-  if (!isWrapped(http.Server.prototype.emit)) {
+  if (!isWrapped(methodOf(http, 'Server', 'emit'))) {
     problems.push(`${LOG_PREFIX} the HTTP server is not instrumented: requests get no SERVER span. ${FIX}`);
   }
   for (const target of TARGETS) {
     const loaded = loadedExports(target.module);
-    if (loaded !== undefined && !isWrapped(target.probe(loaded))) {
+    if (loaded !== undefined && !isWrapped(methodOf(loaded, target.className, target.method))) {
       problems.push(`${LOG_PREFIX} ${target.module} was loaded before the instrumentations were registered, so it is not traced. ${FIX}`);
     }
   }
@@ -49,4 +50,9 @@ function loadedExports(id: string): unknown {
   } catch {
     return undefined; // not installed: nothing to trace
   }
+}
+
+function methodOf(exports: unknown, className: string, method: string): unknown {
+  const classes = exports as Record<string, { prototype?: Record<string, unknown> } | undefined> | undefined;
+  return classes?.[className]?.prototype?.[method];
 }

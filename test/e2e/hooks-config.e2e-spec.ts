@@ -166,7 +166,7 @@ describe('TracingModule.forRootAsync', () => {
         TracingModule.forRootAsync({
           imports: [SettingsModule],
           inject: [TracingSettings],
-          useFactory: async (settings: TracingSettings) => ({
+          useFactory: (settings: TracingSettings) => ({
             serviceName: settings.serviceName,
             spanProcessors: tracing.spanProcessors,
           }),

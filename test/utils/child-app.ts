@@ -30,8 +30,8 @@ export async function startChildApp(script: string, env: Record<string, string>,
   });
   const stdout: string[] = [];
   const stderr: string[] = [];
-  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
-  const lines = createInterface({ input: child.stdout! });
+  createInterface({ input: child.stderr }).on('line', (line) => stderr.push(line));
+  const lines = createInterface({ input: child.stdout });
   const exited = new Promise<ChildExit>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 
   const stop = async (signal: NodeJS.Signals = 'SIGTERM', bound = 15000): Promise<ChildExit> => {

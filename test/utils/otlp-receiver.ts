@@ -128,7 +128,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   }, {
     Export: (call: grpc.ServerUnaryCall<object, null>, callback: grpc.sendUnaryData<null>) => {
       requests.push(Request.toObject(call.request, JSON_SHAPE));
-      spans.push(...toSpans(Request.toObject(call.request, { longs: String }) as RawRequest));
+      spans.push(...toSpans(Request.toObject(call.request, { longs: String })));
       callback(null, null);
     },
   });
