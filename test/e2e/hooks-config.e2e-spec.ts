@@ -3,17 +3,13 @@ import { diag, SpanKind } from '@opentelemetry/api';
 import { TracingModule, type TracingRequestHook } from 'nestjs-tracing';
 import { ordersAppModule } from '../fixtures/orders/app.module';
 import { HookCalls } from '../fixtures/orders/end-user.hook';
-import { setupInProcessTracing, type InProcessTracing } from '../utils/in-process-tracing';
+import { setupInProcessTracing, useTracedApp, type InProcessTracing } from '../utils/in-process-tracing';
 import { serverSpansOf, waitFor, waitForServerSpans } from '../utils/spans';
-import { databaseUrl, startTestApp, type TestApp } from '../utils/test-app';
+import { databaseUrl, startTestApp } from '../utils/test-app';
 
 describe('request hook through DI, and request-level configuration', () => {
-  let tracing: InProcessTracing;
-  let app: TestApp;
-
-  beforeAll(async () => {
-    tracing = setupInProcessTracing();
-    app = await startTestApp(
+  const ctx = useTracedApp(
+    (tracing) =>
       ordersAppModule(databaseUrl(), {
         spanProcessors: tracing.spanProcessors,
         serviceName: 'orders-web',
@@ -25,28 +21,22 @@ describe('request hook through DI, and request-level configuration', () => {
           sanitize: ['X-Api-Key'],
         },
       }),
-      (nest) =>
-        nest.use((req: { url: string }, res: { setHeader(n: string, v: string): void }, next: () => void) => {
-          if (req.url.startsWith('/orders')) res.setHeader('set-cookie', 'session=s3cr3t');
-          next();
-        }),
-    );
-  });
-  afterAll(async () => {
-    await app?.close();
-    tracing?.teardown();
-  });
-  beforeEach(() => tracing.exporter.reset());
+    (nest) =>
+      nest.use((req: { url: string }, res: { setHeader(n: string, v: string): void }, next: () => void) => {
+        if (req.url.startsWith('/orders')) res.setHeader('set-cookie', 'session=s3cr3t');
+        next();
+      }),
+  );
 
   async function call(path: string, headers: Record<string, string> = {}) {
-    const res = await fetch(`${app.url}${path}`, { headers });
+    const res = await fetch(`${ctx.app.url}${path}`, { headers });
     await res.arrayBuffer();
-    const [server] = serverSpansOf(await waitForServerSpans(() => tracing.spans()));
+    const [server] = serverSpansOf(await waitForServerSpans(() => ctx.tracing.spans()));
     return { status: res.status, server };
   }
 
   it('sets enduser.id for an authenticated request, from a hook built by Nest with its dependencies', async () => {
-    const calls = app.app.get(HookCalls);
+    const calls = ctx.app.app.get(HookCalls);
     const before = calls.onRequest;
     const { server } = await call('/orders/1', { authorization: 'Bearer alice' });
     expect(server.attributes['enduser.id']).toBe('alice');
@@ -60,9 +50,9 @@ describe('request hook through DI, and request-level configuration', () => {
   });
 
   it('runs onResponse for a request a guard rejected', async () => {
-    const res = await fetch(`${app.url}/orders`, { method: 'POST' });
+    const res = await fetch(`${ctx.app.url}/orders`, { method: 'POST' });
     expect(res.status).toBe(401);
-    const [server] = serverSpansOf(await waitForServerSpans(() => tracing.spans()));
+    const [server] = serverSpansOf(await waitForServerSpans(() => ctx.tracing.spans()));
     expect(server.attributes['test.hook.response_status']).toBe(401);
   });
 
@@ -82,13 +72,13 @@ describe('request hook through DI, and request-level configuration', () => {
 
   it('produces no span at all (server, Nest or database) for excluded URLs', async () => {
     for (const path of ['/healthz', '/readyz', '/readyz?full=1']) {
-      const res = await fetch(`${app.url}${path}`);
+      const res = await fetch(`${ctx.app.url}${path}`);
       expect(res.status).toBe(200);
     }
     await call('/orders/1'); // a traced request after them: its spans are the only ones
-    expect(tracing.spans().every((s) => s.attributes['url.path'] !== '/healthz')).toBe(true);
-    expect(serverSpansOf(tracing.spans())).toHaveLength(1);
-    expect(tracing.spans().filter((s) => s.kind === SpanKind.CLIENT)).toHaveLength(1);
+    expect(ctx.tracing.spans().every((s) => s.attributes['url.path'] !== '/healthz')).toBe(true);
+    expect(serverSpansOf(ctx.tracing.spans())).toHaveLength(1);
+    expect(ctx.tracing.spans().filter((s) => s.kind === SpanKind.CLIENT)).toHaveLength(1);
   });
 
   it('copies the chosen request attributes onto the SERVER span (scalars only)', async () => {
@@ -149,43 +139,33 @@ describe('start-up failures that name the fix', () => {
 });
 
 describe('TracingModule.forRootAsync', () => {
-  let tracing: InProcessTracing;
-  let app: TestApp;
-
   @Injectable()
   class TracingSettings {
     readonly serviceName = 'from-a-factory';
   }
   @Module({ providers: [TracingSettings], exports: [TracingSettings] })
   class SettingsModule {}
+  @Module({})
+  class AsyncAppModule {}
 
-  beforeAll(async () => {
-    tracing = setupInProcessTracing();
-    @Module({
-      imports: [
-        TracingModule.forRootAsync({
-          imports: [SettingsModule],
-          inject: [TracingSettings],
-          useFactory: (settings: TracingSettings) => ({
-            serviceName: settings.serviceName,
-            spanProcessors: tracing.spanProcessors,
-          }),
+  const ctx = useTracedApp((tracing) => ({
+    module: AsyncAppModule,
+    imports: [
+      TracingModule.forRootAsync({
+        imports: [SettingsModule],
+        inject: [TracingSettings],
+        useFactory: (settings: TracingSettings) => ({
+          serviceName: settings.serviceName,
+          spanProcessors: tracing.spanProcessors,
         }),
-      ],
-      controllers: [],
-    })
-    class AsyncAppModule {}
-    app = await startTestApp(AsyncAppModule);
-  });
-  afterAll(async () => {
-    await app?.close();
-    tracing?.teardown();
-  });
+      }),
+    ],
+  }));
 
   it('starts the SDK with options from an injected factory', async () => {
-    const res = await fetch(`${app.url}/anything`);
+    const res = await fetch(`${ctx.app.url}/anything`);
     expect(res.status).toBe(404);
-    const [server] = serverSpansOf(await waitForServerSpans(() => tracing.spans()));
+    const [server] = serverSpansOf(await waitForServerSpans(() => ctx.tracing.spans()));
     expect(server.name).toBe('GET');
     expect(server.resource.attributes['service.name']).toBe('from-a-factory');
   });

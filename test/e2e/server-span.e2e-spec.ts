@@ -5,18 +5,15 @@ import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { performance } from 'node:perf_hooks';
 import { TracingModule } from 'nestjs-tracing';
 import { ordersAppModule } from '../fixtures/orders/app.module';
-import { setupInProcessTracing, type InProcessTracing } from '../utils/in-process-tracing';
+import { useTracedApp } from '../utils/in-process-tracing';
 import { hrToMs, idOf, serverSpansOf, traceIdOf, waitForServerSpans } from '../utils/spans';
-import { databaseUrl, startTestApp, type TestApp } from '../utils/test-app';
+import { databaseUrl } from '../utils/test-app';
 
 describe('SERVER span (real Nest app over HTTP, in-memory exporter)', () => {
-  let tracing: InProcessTracing;
-  let app: TestApp;
   const middlewareSeen: Array<{ at: number; spanId?: string; finishedAt?: number }> = [];
-
-  beforeAll(async () => {
-    tracing = setupInProcessTracing();
-    app = await startTestApp(ordersAppModule(databaseUrl(), { spanProcessors: tracing.spanProcessors }), (nest) =>
+  const ctx = useTracedApp(
+    (tracing) => ordersAppModule(databaseUrl(), { spanProcessors: tracing.spanProcessors }),
+    (nest) =>
       nest.use((_req: unknown, res: { on(e: string, f: () => void): void }, next: () => void) => {
         const seen: (typeof middlewareSeen)[number] = {
           at: performance.timeOrigin + performance.now(),
@@ -26,21 +23,13 @@ describe('SERVER span (real Nest app over HTTP, in-memory exporter)', () => {
         res.on('finish', () => (seen.finishedAt = performance.timeOrigin + performance.now()));
         next();
       }),
-    );
-  });
-  afterAll(async () => {
-    await app?.close();
-    tracing?.teardown();
-  });
-  beforeEach(() => {
-    tracing.exporter.reset();
-    middlewareSeen.length = 0;
-  });
+  );
+  beforeEach(() => (middlewareSeen.length = 0));
 
   async function request(path: string, init?: RequestInit): Promise<{ status: number; server: ReadableSpan; spans: ReadableSpan[] }> {
-    const res = await fetch(`${app.url}${path}`, init);
+    const res = await fetch(`${ctx.app.url}${path}`, init);
     await res.arrayBuffer();
-    const spans = await waitForServerSpans(() => tracing.spans());
+    const spans = await waitForServerSpans(() => ctx.tracing.spans());
     const servers = serverSpansOf(spans);
     expect(servers).toHaveLength(1);
     return { status: res.status, server: servers[0], spans };
@@ -147,39 +136,31 @@ class ReportsController {
 class AdminModule {}
 
 describe('route patterns with a global prefix, URI versioning and RouterModule', () => {
-  let tracing: InProcessTracing;
-  let app: TestApp;
-
-  beforeAll(async () => {
-    tracing = setupInProcessTracing();
-    @Module({
+  @Module({ controllers: [PrefixedOrdersController, VersionedController] })
+  class RoutingControllersModule {}
+  const ctx = useTracedApp(
+    (tracing) => ({
+      module: RoutingControllersModule,
       imports: [
         TracingModule.forRoot({ spanProcessors: tracing.spanProcessors }),
         AdminModule,
         RouterModule.register([{ path: 'admin', module: AdminModule }]),
       ],
-      controllers: [PrefixedOrdersController, VersionedController],
-    })
-    class RoutingAppModule {}
-    app = await startTestApp(RoutingAppModule, (nest) => {
+    }),
+    (nest) => {
       nest.setGlobalPrefix('api');
       nest.enableVersioning({ type: VersioningType.URI });
-    });
-  });
-  afterAll(async () => {
-    await app?.close();
-    tracing?.teardown();
-  });
-  beforeEach(() => tracing.exporter.reset());
+    },
+  );
 
   it.each([
     ['/api/orders/7', 'GET /api/orders/:id'],
     ['/api/v1/widgets/7', 'GET /api/v1/widgets/:id'],
     ['/api/admin/reports/7', 'GET /api/admin/reports/:id'],
   ])('%s is named %s', async (path, name) => {
-    const res = await fetch(`${app.url}${path}`);
+    const res = await fetch(`${ctx.app.url}${path}`);
     expect(res.status).toBe(200);
-    const [server] = serverSpansOf(await waitForServerSpans(() => tracing.spans()));
+    const [server] = serverSpansOf(await waitForServerSpans(() => ctx.tracing.spans()));
     expect(server.name).toBe(name);
     expect(server.attributes['http.route']).toBe(name.slice('GET '.length));
   });
