@@ -57,22 +57,25 @@ function parse(text: string): SqlSummary {
 function topLevel(sql: string): string {
   let out = '';
   let depth = 0;
-  let quote: string | undefined;
+  let quote: string | undefined; // the quote character we are inside, if any
   for (const ch of sql) {
-    if (quote) {
+    let keep: boolean;
+    if (quote !== undefined) {
+      keep = quote === '"' && depth === 0; // identifier text stays, literal text goes
       if (ch === quote) quote = undefined;
-      out += quote === '"' || ch === '"' ? (depth === 0 ? ch : ' ') : ' ';
     } else if (ch === "'" || ch === '"') {
       quote = ch;
-      out += ch === '"' && depth === 0 ? ch : ' ';
-    } else if (ch === '(' || ch === ')') {
-      // Keep the outermost parentheses: `FROM (subquery) t` must not read the alias as a table.
-      if (ch === '(') depth += 1;
-      out += depth === 1 ? ch : ' ';
-      if (ch === ')') depth = Math.max(0, depth - 1);
+      keep = ch === '"' && depth === 0;
+    } else if (ch === '(') {
+      depth += 1;
+      keep = depth === 1; // outermost parentheses stay: `FROM (subquery) t` names no table
+    } else if (ch === ')') {
+      keep = depth === 1;
+      depth = Math.max(0, depth - 1);
     } else {
-      out += depth === 0 ? ch : ' ';
+      keep = depth === 0;
     }
+    out += keep ? ch : ' ';
   }
   return out;
 }
