@@ -9,6 +9,7 @@ module.exports = {
   moduleNameMapper: {
     '^nestjs-tracing$': '<rootDir>/lib/index.ts',
     '^nestjs-tracing/register$': '<rootDir>/lib/register.ts',
+    '^nestjs-tracing/cluster$': '<rootDir>/lib/cluster.ts',
   },
   globalSetup: '<rootDir>/test/utils/global-setup.js',
   globalTeardown: '<rootDir>/test/utils/global-teardown.js',

@@ -6,5 +6,5 @@ export type {
   TracingModuleOptions,
 } from './interfaces/tracing-options.interface';
 export type { TracingRequestHook } from './interfaces/tracing-hook.interface';
-export { TracingConfigError } from './sdk/tracing.config';
+export { TracingConfigError } from './tracing.errors';
 export { ATTR_ENDUSER_ID } from './sdk/semconv';

@@ -13,7 +13,8 @@ import type { TracingModuleOptions } from './interfaces/tracing-options.interfac
 import { configureInstrumentations } from './sdk/configure';
 import { getRegisteredInstrumentations } from './sdk/instrumentations';
 import { findUnpatchedTargets } from './sdk/self-check';
-import { resolveTracingConfig, TracingConfigError } from './sdk/tracing.config';
+import { resolveTracingConfig } from './sdk/tracing.config';
+import { TracingConfigError } from './tracing.errors';
 import { startTracingSdk, type TracingSdkHandle } from './sdk/tracing.sdk';
 import { ConfigurableModuleClass, TRACING_MODULE_OPTIONS } from './tracing.module-definition';
 import { TracingRuntime } from './tracing.runtime';
@@ -47,6 +48,7 @@ export class TracingModule extends ConfigurableModuleClass implements OnModuleIn
       this.logger.log('OTEL_SDK_DISABLED=true: tracing is off.');
       return;
     }
+    this.logger.log(this.sdk.summary);
     const instrumentations = getRegisteredInstrumentations();
     if (instrumentations) configureInstrumentations(instrumentations, config, this.runtime.hooks);
     for (const problem of findUnpatchedTargets()) this.logger.error(problem);

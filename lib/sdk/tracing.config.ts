@@ -5,7 +5,7 @@ import type {
   TracingExporterName,
   TracingModuleOptions,
 } from '../interfaces/tracing-options.interface';
-import { LOG_PREFIX } from '../tracing.constants';
+import { TracingConfigError } from '../tracing.errors';
 
 /** Headers whose values never leave the process, whatever the configuration says. */
 export const ALWAYS_REDACTED_HEADERS: readonly string[] = [
@@ -33,14 +33,6 @@ export interface ResolvedTracingConfig {
   exporters: Array<TracingExporterName | SpanExporter>;
   spanProcessors?: SpanProcessor[];
   shutdownTimeoutMillis: number;
-}
-
-/** A configuration mistake: thrown at start-up with a message that says what to change. */
-export class TracingConfigError extends Error {
-  override readonly name = 'TracingConfigError';
-  constructor(message: string) {
-    super(`${LOG_PREFIX} ${message}`);
-  }
 }
 
 /**

@@ -17,7 +17,9 @@ import {
 } from '@opentelemetry/sdk-trace-node';
 import { LOG_PREFIX, SDK_KEY } from '../tracing.constants';
 import { getRegisteredInstrumentations, listInstrumentations } from './instrumentations';
+import { installErrorHandler, ReportingExporter } from './export-reporting';
 import { propagatorFromEnv } from './propagator';
+import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME } from './semconv';
 import { buildResource } from './resource';
 import type { ResolvedTracingConfig } from './tracing.config';
 
@@ -25,6 +27,8 @@ import type { ResolvedTracingConfig } from './tracing.config';
 export interface TracingSdkHandle {
   /** False when OTEL_SDK_DISABLED=true: nothing is recorded or exported. */
   readonly enabled: boolean;
+  /** One line for the start-up log: who this process is and where its spans go. */
+  readonly summary: string;
   forceFlush(): Promise<void>;
   /** Releases this hold; the last one flushes and shuts the SDK down, bounded by the timeout. */
   shutdown(): Promise<void>;
@@ -32,6 +36,7 @@ export interface TracingSdkHandle {
 
 interface SdkState {
   provider?: NodeTracerProvider;
+  summary: string;
   users: number;
   timeoutMillis: number;
 }
@@ -50,20 +55,22 @@ export function startTracingSdk(config: ResolvedTracingConfig): TracingSdkHandle
     state.users += 1;
     diag.debug(`${LOG_PREFIX} the SDK is already running in this process; reusing it.`);
   } else {
-    state = { users: 1, timeoutMillis: config.shutdownTimeoutMillis };
-    if (!config.disabled) state.provider = createProvider(config);
+    state = { users: 1, timeoutMillis: config.shutdownTimeoutMillis, summary: 'tracing is off (OTEL_SDK_DISABLED=true)' };
+    if (!config.disabled) Object.assign(state, createProvider(config));
     registry[SDK_KEY] = state;
   }
   return holdOn(state);
 }
 
-function createProvider(config: ResolvedTracingConfig): NodeTracerProvider {
+function createProvider(config: ResolvedTracingConfig): Pick<SdkState, 'provider' | 'summary'> {
   diag.setLogger(new DiagConsoleLogger(), {
     logLevel: diagLogLevelFromString(getStringFromEnv('OTEL_LOG_LEVEL')) ?? DiagLogLevel.WARN,
     suppressOverrideMessage: true,
   });
+  installErrorHandler();
+  const resource = buildResource(config);
   const provider = new NodeTracerProvider({
-    resource: buildResource(config),
+    resource,
     spanProcessors: config.spanProcessors ?? config.exporters.flatMap(toProcessor),
   });
   provider.register({ propagator: propagatorFromEnv() });
@@ -71,20 +78,39 @@ function createProvider(config: ResolvedTracingConfig): NodeTracerProvider {
   // The instrumentations were built before any provider existed; after an earlier SDK in this
   // process was shut down, their proxy tracers still point at it, so hand them this one.
   if (instrumentations) listInstrumentations(instrumentations).forEach((i) => i.setTracerProvider(provider));
-  return provider;
+  const { [ATTR_SERVICE_NAME]: name, [ATTR_SERVICE_INSTANCE_ID]: instance } = resource.attributes;
+  return {
+    provider,
+    summary: `tracing service "${String(name)}" (instance ${String(instance)}, pid ${process.pid}), spans to ${describeDestination(config)}`,
+  };
+}
+
+function describeDestination(config: ResolvedTracingConfig): string {
+  if (config.spanProcessors) return `${config.spanProcessors.length} custom span processor(s)`;
+  const names = config.exporters.filter((exporter) => exporter !== 'none').map(destinationOf);
+  return names.length > 0 ? names.join(', ') : 'nowhere (OTEL_TRACES_EXPORTER=none)';
+}
+
+function destinationOf(exporter: ResolvedTracingConfig['exporters'][number]): string {
+  if (exporter !== 'otlp') return typeof exporter === 'string' ? exporter : exporter.constructor.name;
+  // The same precedence as the OTLP exporter itself; the endpoint is only reported here.
+  const endpoint = getStringFromEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ??
+    getStringFromEnv('OTEL_EXPORTER_OTLP_ENDPOINT') ?? 'http://localhost:4317';
+  return `OTLP gRPC ${endpoint.replace(/\/\/[^/@]*@/, '//***@')}`;
 }
 
 function toProcessor(exporter: ResolvedTracingConfig['exporters'][number]): SpanProcessor[] {
   if (exporter === 'none') return [];
   if (exporter === 'console') return [new SimpleSpanProcessor(new ConsoleSpanExporter())];
-  if (exporter === 'otlp') return [new BatchSpanProcessor(new OTLPTraceExporter())];
-  return [new BatchSpanProcessor(exporter)];
+  const inner = exporter === 'otlp' ? new OTLPTraceExporter() : exporter;
+  return [new BatchSpanProcessor(new ReportingExporter(inner, destinationOf(exporter)))];
 }
 
 function holdOn(state: SdkState): TracingSdkHandle {
   let released = false;
   return {
     enabled: state.provider !== undefined,
+    summary: state.summary,
     forceFlush: async () => {
       await state.provider?.forceFlush();
     },

@@ -1,7 +1,8 @@
 import { SpanKind } from '@opentelemetry/api';
-import { startChildApp, type ChildApp } from '../utils/child-app';
-import { reachesAncestor, startOtlpReceiver, type OtlpReceiver } from '../utils/otlp-receiver';
+import { startChildApp, useChildApps } from '../utils/child-app';
+import { reachesAncestor } from '../utils/otlp-receiver';
 import { databaseUrl } from '../utils/test-app';
+import { freePort } from '../utils/free-port';
 
 /**
  * The way users run it: `import 'nestjs-tracing/register'` first, the package resolved from its
@@ -9,36 +10,23 @@ import { databaseUrl } from '../utils/test-app';
  * guide's Verification section.
  */
 describe('a real process exporting OTLP gRPC to a receiver', () => {
-  let receiver: OtlpReceiver;
-  let app: ChildApp | undefined;
-
-  beforeAll(async () => {
-    receiver = await startOtlpReceiver();
-  });
-  afterEach(async () => {
-    await app?.stop('SIGKILL');
-    app = undefined;
-    receiver.clear();
-  });
-  afterAll(async () => {
-    await receiver?.close();
-  });
+  const ctx = useChildApps();
 
   const env = () => ({
     DATABASE_URL: databaseUrl(),
-    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_EXPORTER_OTLP_ENDPOINT: ctx.receiver.url,
     OTEL_SERVICE_NAME: 'orders-web',
     OTEL_NESTJS_EXCLUDED_URLS: '^/healthz$,^/readyz$',
     OTEL_BSP_SCHEDULE_DELAY: '100',
   });
 
   it('exports a SERVER span named by route parenting the SQL CLIENT span, as in the guide', async () => {
-    app = await startChildApp('main.js', env());
-    const res = await fetch(`${app.url}/orders/1`, { headers: { authorization: 'Bearer alice' } });
+    ctx.app = await startChildApp('main.js', env());
+    const res = await fetch(`${ctx.app.url}/orders/1`, { headers: { authorization: 'Bearer alice' } });
     expect(res.status).toBe(200);
-    expect((await fetch(`${app.url}/healthz`)).status).toBe(200);
+    expect((await fetch(`${ctx.app.url}/healthz`)).status).toBe(200);
 
-    const spans = await receiver.waitFor((s) => s.some((x) => x.kind === SpanKind.SERVER) && s.some((x) => x.name === 'SELECT orders'));
+    const spans = await ctx.receiver.waitFor((s) => s.some((x) => x.kind === SpanKind.SERVER) && s.some((x) => x.name === 'SELECT orders'));
     const server = spans.find((s) => s.kind === SpanKind.SERVER)!;
     const sql = spans.find((s) => s.name === 'SELECT orders')!;
     expect(server.name).toBe('GET /orders/:id');
@@ -54,40 +42,58 @@ describe('a real process exporting OTLP gRPC to a receiver', () => {
     expect(sql.traceId).toBe(server.traceId);
     expect(reachesAncestor(spans, sql, server)).toBe(true);
     expect(server.resource['service.name']).toBe('orders-web');
-    expect(server.resource['process.pid']).toBe(app.child.pid);
+    expect(server.resource['process.pid']).toBe(ctx.app.child.pid);
     // The Nest spans sit between them: SERVER -> Controller.handler -> handler -> SQL.
     expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['OrdersController.findOne', 'findOne']));
     expect(spans.filter((s) => s.attributes['url.path'] === '/healthz')).toEqual([]);
 
     // The raw payload has the OTLP shape the guide shows: resourceSpans -> scopeSpans -> spans.
-    const payload = receiver.requests[0] as { resourceSpans: Array<{ resource: unknown; scopeSpans: Array<{ spans: unknown[] }> }> };
+    const payload = ctx.receiver.requests[0] as { resourceSpans: Array<{ resource: unknown; scopeSpans: Array<{ spans: unknown[] }> }> };
     expect(payload.resourceSpans[0].scopeSpans[0].spans.length).toBeGreaterThan(0);
 
   });
 
   it('flushes buffered spans on graceful shutdown (SIGTERM)', async () => {
-    // A 30 s batch delay: the spans can only reach the receiver through the shutdown flush.
-    app = await startChildApp('main.js', { ...env(), OTEL_BSP_SCHEDULE_DELAY: '30000' });
-    expect((await fetch(`${app.url}/orders/2`)).status).toBe(200);
+    // A 30 s batch delay: the spans can only reach the ctx.receiver through the shutdown flush.
+    ctx.app = await startChildApp('main.js', { ...env(), OTEL_BSP_SCHEDULE_DELAY: '30000' });
+    expect((await fetch(`${ctx.app.url}/orders/2`)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(receiver.spans).toEqual([]);
-    // Nest closes the app on SIGTERM, then re-raises the signal: a clean exit is "killed by SIGTERM".
-    expect(await app.stop('SIGTERM')).toEqual({ code: null, signal: 'SIGTERM' });
-    const spans = await receiver.waitFor((s) => s.some((x) => x.kind === SpanKind.SERVER), 5000);
+    expect(ctx.receiver.spans).toEqual([]);
+    // Nest closes the ctx.app on SIGTERM, then re-raises the signal: a clean exit is "killed by SIGTERM".
+    expect(await ctx.app.stop('SIGTERM')).toMatchObject({ code: null, signal: 'SIGTERM' });
+    const spans = await ctx.receiver.waitFor((s) => s.some((x) => x.kind === SpanKind.SERVER), 5000);
     expect(spans.map((s) => s.name)).toEqual(expect.arrayContaining(['GET /orders/:id', 'SELECT orders']));
   });
 
+  it('without a collector: every request succeeds, export failures are counted, not logged per batch', async () => {
+    ctx.app = await startChildApp('main.js', { ...env(), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${await freePort()}` });
+    for (let i = 0; i < 20; i += 1) {
+      expect((await fetch(`${ctx.app.url}/orders/${1 + (i % 3)}`)).status).toBe(200);
+      await new Promise((resolve) => setTimeout(resolve, 50)); // several failed batches (100 ms schedule)
+    }
+    await ctx.app.stop('SIGTERM');
+    const output = ctx.app.stdout.concat(ctx.app.stderr);
+    const reports = output.filter((line) => line.includes('nestjs-tracing: could not export'));
+    // One report when the first export fails, the rest summed up at shutdown; no stack traces.
+    expect(reports).toHaveLength(2);
+    expect(reports[0]).toMatch(/could not export \d+ span\(s\) in 1 batch\(es\) to OTLP gRPC http:\/\/127\.0\.0\.1:\d+ \(14 UNAVAILABLE.*ECONNREFUSED.*\); they are lost\. next report in 30 s/);
+    expect(reports[1]).toMatch(/batch\(es\).*shutting down\.$/);
+    const lost = reports.map((line) => Number(/export (\d+) span/.exec(line)![1])).reduce((a, b) => a + b, 0);
+    expect(lost).toBeGreaterThanOrEqual(20 * 4); // SERVER, two Nest spans and the SQL span per request
+    expect(output.join('\n')).not.toMatch(/"stack"|at callErrorFromStatus/);
+  });
+
   it('says loudly, naming the fix, when register was not loaded first', async () => {
-    app = await startChildApp('main-without-register.js', env());
-    expect((await fetch(`${app.url}/orders/1`)).status).toBe(200);
-    expect(app.stdout.concat(app.stderr).join('\n')).toMatch(
+    ctx.app = await startChildApp('main-without-register.js', env());
+    expect((await fetch(`${ctx.app.url}/orders/1`)).status).toBe(200);
+    expect(ctx.app.stdout.concat(ctx.app.stderr).join('\n')).toMatch(
       /nestjs-tracing: the instrumentations are not registered.*import 'nestjs-tracing\/register'/,
     );
   });
 
   it('names the module that was loaded too early when register comes after the app', async () => {
-    app = await startChildApp('main-late-register.js', env());
-    expect(app.stdout.concat(app.stderr).join('\n')).toMatch(
+    ctx.app = await startChildApp('main-late-register.js', env());
+    expect(ctx.app.stdout.concat(ctx.app.stderr).join('\n')).toMatch(
       /nestjs-tracing: @nestjs\/core\/router\/router-execution-context\.js was loaded before the instrumentations were registered/,
     );
   });

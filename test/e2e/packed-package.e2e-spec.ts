@@ -3,8 +3,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
-import { FIXTURES_DIR, startChildApp, type ChildApp } from '../utils/child-app';
-import { startOtlpReceiver, type OtlpReceiver } from '../utils/otlp-receiver';
+import { startChildApp, useChildApps } from '../utils/child-app';
+import { freePort } from '../utils/free-port';
 import { databaseUrl } from '../utils/test-app';
 
 const ROOT = join(__dirname, '..', '..');
@@ -12,10 +12,9 @@ const ROOT = join(__dirname, '..', '..');
 /** What users install is the `npm pack` tarball: run the app against it, not against the repo. */
 describe('the packed tarball', () => {
   let workDir: string;
-  let receiver: OtlpReceiver;
-  let app: ChildApp | undefined;
+  const ctx = useChildApps();
 
-  beforeAll(async () => {
+  beforeAll(() => {
     workDir = mkdtempSync(join(tmpdir(), 'nestjs-tracing-pack-'));
     const tarball = execFileSync('npm', ['pack', '--ignore-scripts', '--silent', '--pack-destination', workDir], { cwd: ROOT })
       .toString()
@@ -25,27 +24,35 @@ describe('the packed tarball', () => {
     const installed = join(workDir, 'app', 'node_modules', 'nestjs-tracing');
     mkdirSync(installed, { recursive: true });
     execFileSync('tar', ['-xzf', join(workDir, tarball), '-C', installed, '--strip-components=1']);
-    cpSync(FIXTURES_DIR, join(workDir, 'app'), { recursive: true });
-    receiver = await startOtlpReceiver();
+    // The compiled fixtures and the sample they build on, without the repository around them.
+    cpSync(join(ROOT, 'dist-test'), join(workDir, 'app'), { recursive: true });
   });
-  afterAll(async () => {
-    await app?.stop('SIGKILL');
-    await receiver?.close();
+  afterAll(() => {
     rmSync(workDir, { recursive: true, force: true });
   });
 
+  // The package's own dependencies come from the repository's install; nestjs-tracing itself
+  // resolves only to the unpacked tarball next to the app.
+  const env = () => ({
+    NODE_PATH: join(ROOT, 'node_modules'),
+    DATABASE_URL: databaseUrl(),
+    OTEL_EXPORTER_OTLP_ENDPOINT: ctx.receiver.url,
+    OTEL_BSP_SCHEDULE_DELAY: '100',
+  });
+
   it('ships register and the module, and traces a request end to end', async () => {
-    app = await startChildApp(join(workDir, 'app', 'main.js'), {
-      // The package's own dependencies come from the repository's install; nestjs-tracing itself
-      // resolves only to the unpacked tarball next to the app.
-      NODE_PATH: join(ROOT, 'node_modules'),
-      DATABASE_URL: databaseUrl(),
-      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-      OTEL_BSP_SCHEDULE_DELAY: '100',
-    });
-    expect((await fetch(`${app.url}/orders/3`)).status).toBe(200);
-    const spans = await receiver.waitFor((s) => s.some((x) => x.kind === SpanKind.SERVER) && s.some((x) => x.name === 'SELECT orders'));
+    ctx.app = await startChildApp(join(workDir, 'app', 'test', 'fixtures', 'main.js'), env());
+    expect((await fetch(`${ctx.app.url}/orders/3`)).status).toBe(200);
+    const spans = await ctx.receiver.waitFor((s) => s.some((x) => x.kind === SpanKind.SERVER) && s.some((x) => x.name === 'SELECT orders'));
     expect(spans.find((s) => s.kind === SpanKind.SERVER)!.name).toBe('GET /orders/:id');
-    expect(app.stdout.concat(app.stderr).join('\n')).not.toMatch(/nestjs-tracing:/);
+    expect(ctx.app.stdout.concat(ctx.app.stderr).join('\n')).not.toMatch(/nestjs-tracing:/);
+  });
+
+  it('ships the cluster bootstrap: the sample runs from the tarball under nestjs-tracing/cluster', async () => {
+    ctx.app = await startChildApp(join(workDir, 'app', 'sample', 'cluster.js'), { ...env(), PORT: String(await freePort()), WEB_CONCURRENCY: '1' });
+    expect((await fetch(`${ctx.app.url}/orders/2`)).status).toBe(200);
+    const spans = await ctx.receiver.waitFor((s) => s.some((x) => x.kind === SpanKind.SERVER && x.name === 'GET /orders/:id'));
+    expect(spans.find((s) => s.kind === SpanKind.SERVER)!.resource['process.pid']).not.toBe(ctx.app.child.pid);
+    expect((await ctx.app.stop('SIGTERM')).code).toBe(0);
   });
 });

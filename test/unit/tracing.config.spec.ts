@@ -1,5 +1,6 @@
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
-import { TracingConfigError, resolveTracingConfig } from '../../lib/sdk/tracing.config';
+import { resolveTracingConfig } from '../../lib/sdk/tracing.config';
+import { TracingConfigError } from '../../lib/tracing.errors';
 
 const ENV_VARS = [
   'OTEL_NESTJS_EXCLUDED_URLS',
