@@ -3,6 +3,7 @@ import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { PgPoolContextInstrumentation } from '../db/pg-pool-context.instrumentation';
 import { INSTRUMENTATIONS_KEY } from '../tracing.constants';
 
 /** The instrumentations the product needs, and only those: no fs/net/dns noise. */
@@ -10,6 +11,7 @@ export interface TracingInstrumentations {
   readonly http: HttpInstrumentation;
   readonly nest: NestInstrumentation;
   readonly pg: PgInstrumentation;
+  readonly pgPoolContext: PgPoolContextInstrumentation;
 }
 
 type GlobalWithRegistry = typeof globalThis & {
@@ -32,6 +34,8 @@ export function registerInstrumentations(): TracingInstrumentations | undefined 
     http: new HttpInstrumentation({ requireParentforOutgoingSpans: true }),
     nest: new NestInstrumentation(),
     pg: new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
+    // After pg, on purpose: its pg-pool patch must wrap the pg instrumentation's one.
+    pgPoolContext: new PgPoolContextInstrumentation(),
   };
   registry[INSTRUMENTATIONS_KEY] = instrumentations;
   return instrumentations;
@@ -43,5 +47,5 @@ export function getRegisteredInstrumentations(): TracingInstrumentations | undef
 }
 
 export function listInstrumentations(set: TracingInstrumentations): InstrumentationBase[] {
-  return [set.http, set.nest, set.pg];
+  return [set.http, set.nest, set.pg, set.pgPoolContext];
 }

@@ -85,6 +85,8 @@ describe('the orders sample under the cluster bootstrap', () => {
     expect(instances.size).toBe(2);
     expect(pids).not.toContain(app!.child.pid);
     expect(new Set(traced.map((s) => s.resource['service.name']))).toEqual(new Set(['orders-web']));
+    // The workers run on the Node.js that runs the tests (npm run test:node -- 24 runs them on 24).
+    expect(new Set(traced.map((s) => s.resource['process.runtime.version']))).toEqual(new Set([process.versions.node]));
     // Probes are excluded: no SERVER span for them, and their readiness query has no span either.
     const probeSpans = receiver.spans.filter((s) => ['/healthz', '/readyz'].includes(s.attributes['url.path'] as string));
     expect(probeSpans).toEqual([]);
