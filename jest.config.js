@@ -10,6 +10,7 @@ module.exports = {
     '^nestjs-tracing$': '<rootDir>/lib/index.ts',
     '^nestjs-tracing/register$': '<rootDir>/lib/register.ts',
     '^nestjs-tracing/cluster$': '<rootDir>/lib/cluster.ts',
+    '^nestjs-tracing/testing$': '<rootDir>/lib/testing.ts',
   },
   globalSetup: '<rootDir>/test/utils/global-setup.js',
   globalTeardown: '<rootDir>/test/utils/global-teardown.js',
