@@ -8,3 +8,5 @@ export type {
 export type { TracingRequestHook } from './interfaces/tracing-hook.interface';
 export { TracingConfigError } from './tracing.errors';
 export { ATTR_ENDUSER_ID } from './sdk/semconv';
+export { TraceTreeExporter } from './tree/trace-tree.exporter';
+export type { TraceTreeExporterOptions } from './tree/trace-tree.exporter';

@@ -11,3 +11,5 @@ export const SDK_KEY = Symbol.for('nestjs-tracing.sdk');
 
 /** Prefix of every message we log, so users can grep for it. */
 export const LOG_PREFIX = 'nestjs-tracing:';
+/** Set by `nestjs-tracing/testing`: while present, every TracingModule exports into it. */
+export const TESTING_KEY = Symbol.for('nestjs-tracing.testing');

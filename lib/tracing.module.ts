@@ -1,4 +1,5 @@
 import {
+  type DynamicModule,
   Inject,
   Logger,
   Module,
@@ -14,9 +15,10 @@ import { configureInstrumentations } from './sdk/configure';
 import { getRegisteredInstrumentations } from './sdk/instrumentations';
 import { findUnpatchedTargets } from './sdk/self-check';
 import { resolveTracingConfig } from './sdk/tracing.config';
+import { getTestingRegistry } from './testing/testing.registry';
 import { TracingConfigError } from './tracing.errors';
 import { startTracingSdk, type TracingSdkHandle } from './sdk/tracing.sdk';
-import { ConfigurableModuleClass, TRACING_MODULE_OPTIONS } from './tracing.module-definition';
+import { ConfigurableModuleClass, OPTIONS_TYPE, TRACING_MODULE_OPTIONS } from './tracing.module-definition';
 import { TracingRuntime } from './tracing.runtime';
 
 /**
@@ -39,6 +41,11 @@ export class TracingModule extends ConfigurableModuleClass implements OnModuleIn
     super();
   }
 
+  /** Every option is optional: `TracingModule.forRoot()` takes everything from OTEL_* variables. */
+  static override forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
+    return super.forRoot(options);
+  }
+
   onModuleInit(): void {
     // Throws TracingConfigError on a bad option: start-up fails rather than run half-traced.
     const config = resolveTracingConfig(this.options);
@@ -51,7 +58,8 @@ export class TracingModule extends ConfigurableModuleClass implements OnModuleIn
     this.logger.log(this.sdk.summary);
     const instrumentations = getRegisteredInstrumentations();
     if (instrumentations) configureInstrumentations(instrumentations, config, this.runtime.hooks);
-    for (const problem of findUnpatchedTargets()) this.logger.error(problem);
+    // The testing kit patches the modules jest loaded itself; require hooks never fire there.
+    if (!getTestingRegistry()) for (const problem of findUnpatchedTargets()) this.logger.error(problem);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -9,13 +9,15 @@ import { OrdersModule } from './orders/orders.module';
 
 export interface AppModuleOptions {
   databaseUrl: string;
+  /** Where the shipping service answers. @default SHIPPING_URL, else http://127.0.0.1:3001 */
+  shippingUrl?: string;
   /** Extra TracingModule options (tests use them); the rest comes from OTEL_* variables. */
   tracing?: TracingModuleOptions;
 }
 
 @Module({})
 export class AppModule {
-  static forRoot({ databaseUrl, tracing }: AppModuleOptions): DynamicModule {
+  static forRoot({ databaseUrl, shippingUrl, tracing }: AppModuleOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -31,7 +33,7 @@ export class AppModule {
           retryAttempts: 3,
         }),
         AuthModule,
-        OrdersModule,
+        OrdersModule.forRoot(shippingUrl ?? process.env.SHIPPING_URL ?? 'http://127.0.0.1:3001'),
         HealthModule,
       ],
     };

@@ -7,9 +7,10 @@ import { applySampleDefaults } from './sample.defaults';
 applySampleDefaults();
 
 bootstrapCluster({
-  // Primary only: pick the database (embedded when DATABASE_URL is unset) and hand its URL to
-  // the workers. The primary loads no tracing code, so this is never traced.
-  primary: async () => (await import('./database/database.setup.js')).connectDatabase(),
+  // Primary only: the database (embedded when DATABASE_URL is unset) and the shipping service
+  // (started when SHIPPING_URL is unset), their URLs handed to the workers. The primary loads no
+  // tracing code, so this is never traced; shipping traces itself in its own process.
+  primary: async () => (await import('./sample.dependencies.js')).startDependencies(),
   // Worker only, after nestjs-tracing/register: load and start the app.
   worker: async () => {
     const { bootstrap } = await import('./app.bootstrap.js');

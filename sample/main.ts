@@ -2,14 +2,16 @@
 // @nestjs/core or pg, so that they are instrumented.
 import 'nestjs-tracing/register';
 import { bootstrap } from './app.bootstrap';
-import { connectDatabase } from './database/database.setup';
+import { startDependencies } from './sample.dependencies';
 import { applySampleDefaults } from './sample.defaults';
 
 async function main(): Promise<void> {
   applySampleDefaults();
-  // An embedded database, if started, is a child process that stops when this process exits.
-  const database = await connectDatabase();
-  await bootstrap(database.url);
+  // An embedded database or a shipping service started here are child processes that stop when
+  // this process exits.
+  const { env } = await startDependencies();
+  process.env.SHIPPING_URL = env.SHIPPING_URL;
+  await bootstrap(env.DATABASE_URL);
 }
 
 main().catch((error: unknown) => {

@@ -7,6 +7,8 @@ import { captureHeaders } from './header-capture';
 import type { RequestHookRunner } from './request-hook.runner';
 import { pathOf, routeOf } from './route.util';
 
+const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE']);
+
 /**
  * The HTTP instrumentation's configuration for this app. The instrumentation owns the SERVER span
  * (opened in the server's `request` emit, before any middleware; ended when the response closes)
@@ -36,6 +38,13 @@ export function httpInstrumentationConfig(
     },
     applyCustomAttributesOnSpan: (span, request, response) => {
       if (!(response instanceof ServerResponse)) return;
+      // The instrumentation names a span by the raw method; the conventions say `HTTP` for one
+      // outside the known set (it already records http.request.method=_OTHER).
+      const method = (request as IncomingMessage).method;
+      if (method !== undefined && !KNOWN_METHODS.has(method)) {
+        const route = getRPCMetadata(context.active())?.route;
+        span.updateName(route ? `HTTP ${route}` : 'HTTP');
+      }
       if (tracedRequestAttributes.length > 0) {
         span.setAttributes(pickRequestAttributes(request as IncomingMessage, tracedRequestAttributes));
       }

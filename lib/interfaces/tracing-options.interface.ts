@@ -4,7 +4,7 @@ import type { SpanExporter, SpanProcessor } from '@opentelemetry/sdk-trace-node'
 import type { TracingRequestHook } from './tracing-hook.interface';
 
 /** Which exporter the SDK builds when no `spanProcessors` are given. */
-export type TracingExporterName = 'otlp' | 'console' | 'none';
+export type TracingExporterName = 'otlp' | 'console' | 'tree' | 'none';
 
 /** Request and response headers to record on the SERVER span. */
 export interface CaptureHeadersOptions {
@@ -87,6 +87,21 @@ export interface TracingModuleOptions {
    */
   dbConnectSpans?: boolean;
   /**
+   * Record a CLIENT span for each outgoing HTTP call made while handling a request (global
+   * `fetch`, `node:http`/`https`, so `@nestjs/axios` too). When false, the calls still carry the
+   * request's `traceparent` (and `tracestate`/`baggage` per OTEL_PROPAGATORS), so downstream
+   * services stay in the trace, but no span is recorded for the call itself.
+   * @default OTEL_NESTJS_OUTGOING_SPANS (`true`/`false`), else true
+   */
+  outgoingSpans?: boolean;
+  /**
+   * Query parameters whose values are replaced by `REDACTED` in `url.full` / `url.query` of
+   * SERVER and CLIENT spans, in addition to the semantic conventions' list (`AWSAccessKeyId`,
+   * `Signature`, `sig`, `X-Goog-Signature`, and the AWS pre-signed URL parameters). Case-sensitive.
+   * @default OTEL_NESTJS_REDACTED_QUERY_PARAMS (comma-separated), else none beyond the standard list
+   */
+  redactedQueryParams?: string[];
+  /**
    * A hook run against each request's SERVER span: a provider class (resolved from Nest's
    * container, so it may inject anything) or an instance.
    * @default none
@@ -94,8 +109,8 @@ export interface TracingModuleOptions {
   requestHook?: Type<TracingRequestHook> | TracingRequestHook;
   /**
    * The exporter: `otlp` (OTLP over gRPC, configured by the standard OTEL_EXPORTER_OTLP_*
-   * variables), `console`, `none`, or an exporter instance. Batched by a BatchSpanProcessor
-   * (OTEL_BSP_* variables).
+   * variables), `console`, `tree` (development: each finished trace printed as an indented
+   * tree), `none`, or an exporter instance. Batched by a BatchSpanProcessor (OTEL_BSP_* variables).
    * @default OTEL_TRACES_EXPORTER, else `otlp`
    */
   traceExporter?: TracingExporterName | SpanExporter;

@@ -1,3 +1,4 @@
+import { outgoingHttpConfig, undiciInstrumentationConfig } from '../http/client-span.config';
 import { httpInstrumentationConfig } from '../http/server-span.config';
 import type { RequestHookRunner } from '../http/request-hook.runner';
 import { pgInstrumentationConfig } from '../db/pg.config';
@@ -10,6 +11,7 @@ export function configureInstrumentations(
   config: ResolvedTracingConfig,
   hooks: RequestHookRunner,
 ): void {
-  instrumentations.http.setConfig(httpInstrumentationConfig(config, hooks));
+  instrumentations.http.setConfig({ ...httpInstrumentationConfig(config, hooks), ...outgoingHttpConfig(config) });
+  instrumentations.undici.setConfig(undiciInstrumentationConfig(config));
   instrumentations.pg.setConfig(pgInstrumentationConfig(config));
 }

@@ -3,6 +3,7 @@ import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { PgPoolContextInstrumentation } from '../db/pg-pool-context.instrumentation';
 import { INSTRUMENTATIONS_KEY } from '../tracing.constants';
 
@@ -12,6 +13,8 @@ export interface TracingInstrumentations {
   readonly nest: NestInstrumentation;
   readonly pg: PgInstrumentation;
   readonly pgPoolContext: PgPoolContextInstrumentation;
+  /** Global `fetch`: undici reports through diagnostics channels, so nothing is patched. */
+  readonly undici: UndiciInstrumentation;
 }
 
 type GlobalWithRegistry = typeof globalThis & {
@@ -36,6 +39,7 @@ export function registerInstrumentations(): TracingInstrumentations | undefined 
     pg: new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
     // After pg, on purpose: its pg-pool patch must wrap the pg instrumentation's one.
     pgPoolContext: new PgPoolContextInstrumentation(),
+    undici: new UndiciInstrumentation({ requireParentforSpans: true }),
   };
   registry[INSTRUMENTATIONS_KEY] = instrumentations;
   return instrumentations;
@@ -47,5 +51,5 @@ export function getRegisteredInstrumentations(): TracingInstrumentations | undef
 }
 
 export function listInstrumentations(set: TracingInstrumentations): InstrumentationBase[] {
-  return [set.http, set.nest, set.pg, set.pgPoolContext];
+  return [set.http, set.nest, set.pg, set.pgPoolContext, set.undici];
 }

@@ -15,7 +15,21 @@ export const ALWAYS_REDACTED_HEADERS: readonly string[] = [
   'set-cookie',
 ];
 
-const EXPORTER_NAMES: readonly TracingExporterName[] = ['otlp', 'console', 'none'];
+/**
+ * Query parameters that carry credentials: the semantic conventions' list, as the HTTP
+ * instrumentation applies it, so incoming and outgoing URLs are redacted alike.
+ */
+export const DEFAULT_REDACTED_QUERY_PARAMS: readonly string[] = [
+  'sig',
+  'Signature',
+  'AWSAccessKeyId',
+  'X-Goog-Signature',
+  'X-Amz-Signature',
+  'X-Amz-Credential',
+  'X-Amz-Security-Token',
+];
+
+const EXPORTER_NAMES: readonly TracingExporterName[] = ['otlp', 'console', 'tree', 'none'];
 
 /** Everything the SDK and the instrumentations need, with env fallbacks applied and validated. */
 export interface ResolvedTracingConfig {
@@ -30,6 +44,9 @@ export interface ResolvedTracingConfig {
   sqlCommenter: boolean;
   dbSpansOutsideRequests: boolean;
   dbConnectSpans: boolean;
+  outgoingSpans: boolean;
+  /** The standard sensitive query parameters plus the configured ones. */
+  redactedQueryParams: string[];
   exporters: Array<TracingExporterName | SpanExporter>;
   spanProcessors?: SpanProcessor[];
   shutdownTimeoutMillis: number;
@@ -64,10 +81,23 @@ export function resolveTracingConfig(options: TracingModuleOptions = {}): Resolv
     sqlCommenter: options.sqlCommenter ?? true,
     dbSpansOutsideRequests: options.dbSpansOutsideRequests ?? false,
     dbConnectSpans: options.dbConnectSpans ?? false,
+    outgoingSpans: options.outgoingSpans ?? envFlag('OTEL_NESTJS_OUTGOING_SPANS') ?? true,
+    redactedQueryParams: [
+      ...DEFAULT_REDACTED_QUERY_PARAMS,
+      ...(options.redactedQueryParams ?? getStringListFromEnv('OTEL_NESTJS_REDACTED_QUERY_PARAMS') ?? []),
+    ],
     exporters: resolveExporters(options.traceExporter),
     spanProcessors: options.spanProcessors,
     shutdownTimeoutMillis: resolveTimeout(options.shutdownTimeoutMillis),
   };
+}
+
+/** Our own boolean variables: a value that is neither true nor false stops start-up. */
+function envFlag(name: string): boolean | undefined {
+  const raw = process.env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return undefined;
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  throw new TracingConfigError(`${name}="${process.env[name]}" is not a boolean: set true or false, or unset it.`);
 }
 
 function envList(name: string): { values: string[]; source: string } | undefined {

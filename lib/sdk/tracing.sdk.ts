@@ -16,6 +16,9 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace-node';
 import { LOG_PREFIX, SDK_KEY } from '../tracing.constants';
+import { getTestingRegistry } from '../testing/testing.registry';
+import { UrlRedactionSpanProcessor } from './url-redaction';
+import { TraceTreeExporter } from '../tree/trace-tree.exporter';
 import { getRegisteredInstrumentations, listInstrumentations } from './instrumentations';
 import { installErrorHandler, ReportingExporter } from './export-reporting';
 import { propagatorFromEnv } from './propagator';
@@ -71,7 +74,12 @@ function createProvider(config: ResolvedTracingConfig): Pick<SdkState, 'provider
   const resource = buildResource(config);
   const provider = new NodeTracerProvider({
     resource,
-    spanProcessors: config.spanProcessors ?? config.exporters.flatMap(toProcessor),
+    spanProcessors: [
+      // First, so that no exporter ever sees an unredacted URL.
+      new UrlRedactionSpanProcessor(config.redactedQueryParams),
+      // Under nestjs-tracing/testing, every app in the process exports into the kit's memory.
+      ...(getTestingRegistry()?.spanProcessors ?? config.spanProcessors ?? config.exporters.flatMap(toProcessor)),
+    ],
   });
   provider.register({ propagator: propagatorFromEnv() });
   const instrumentations = getRegisteredInstrumentations();
@@ -86,12 +94,14 @@ function createProvider(config: ResolvedTracingConfig): Pick<SdkState, 'provider
 }
 
 function describeDestination(config: ResolvedTracingConfig): string {
+  if (getTestingRegistry()) return 'the nestjs-tracing/testing in-memory exporter';
   if (config.spanProcessors) return `${config.spanProcessors.length} custom span processor(s)`;
   const names = config.exporters.filter((exporter) => exporter !== 'none').map(destinationOf);
   return names.length > 0 ? names.join(', ') : 'nowhere (OTEL_TRACES_EXPORTER=none)';
 }
 
 function destinationOf(exporter: ResolvedTracingConfig['exporters'][number]): string {
+  if (exporter === 'tree') return 'the console, one tree per trace';
   if (exporter !== 'otlp') return typeof exporter === 'string' ? exporter : exporter.constructor.name;
   // The same precedence as the OTLP exporter itself; the endpoint is only reported here.
   const endpoint = getStringFromEnv('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT') ??
@@ -102,6 +112,7 @@ function destinationOf(exporter: ResolvedTracingConfig['exporters'][number]): st
 function toProcessor(exporter: ResolvedTracingConfig['exporters'][number]): SpanProcessor[] {
   if (exporter === 'none') return [];
   if (exporter === 'console') return [new SimpleSpanProcessor(new ConsoleSpanExporter())];
+  if (exporter === 'tree') return [new SimpleSpanProcessor(new TraceTreeExporter())];
   const inner = exporter === 'otlp' ? new OTLPTraceExporter() : exporter;
   return [new BatchSpanProcessor(new ReportingExporter(inner, destinationOf(exporter)))];
 }

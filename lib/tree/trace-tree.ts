@@ -28,15 +28,7 @@ export interface TraceTree {
 }
 
 /** The attributes worth a glance, in this order; everything else stays in the exported data. */
-const KEY_ATTRIBUTES = [
-  'http.route',
-  'http.response.status_code',
-  'url.path',
-  'enduser.id',
-  'db.query.text',
-  'server.address',
-  'error.type',
-];
+const KEY_ATTRIBUTES = ['http.route', 'http.response.status_code', 'enduser.id', 'db.query.text', 'url.full', 'error.type'];
 
 export function toTreeSpan(span: ReadableSpan): TreeSpan {
   const [startS, startNs] = span.startTime;
@@ -80,19 +72,18 @@ export function buildTraceTrees(spans: readonly TreeSpan[]): TraceTree[] {
  *   └─ SELECT orders  CLIENT  1.9 ms  db.query.text="SELECT … WHERE id = $1"
  */
 export function renderTraceTree(tree: TraceTree): string {
-  const first = tree.roots[0]?.span;
-  const service = first?.resource?.['service.name'];
+  const service = tree.roots[0]?.span.resource?.['service.name'];
   const lines = [`trace ${tree.traceId}${service ? ` · ${String(service)}` : ''}`];
   const walk = (node: TraceTreeNode, prefix: string, childPrefix: string): void => {
-    lines.push(prefix + describe(node.span));
+    // A root with a parent id continues a trace started elsewhere (an incoming traceparent).
+    const remote = prefix === '' && node.span.parentSpanId ? `  ↖ parent ${node.span.parentSpanId} elsewhere` : '';
+    lines.push(prefix + describe(node.span, service) + remote);
     node.children.forEach((child, index) => {
       const last = index === node.children.length - 1;
       walk(child, childPrefix + (last ? '└─ ' : '├─ '), childPrefix + (last ? '   ' : '│  '));
     });
   };
-  for (const root of tree.roots) {
-    walk(root, root.span.parentSpanId ? '(parent elsewhere) ' : '', root.span.parentSpanId ? '                   ' : '');
-  }
+  for (const root of tree.roots) walk(root, '', '');
   return lines.join('\n');
 }
 
@@ -101,23 +92,32 @@ export function renderTraces(spans: readonly TreeSpan[]): string {
   return buildTraceTrees(spans).map(renderTraceTree).join('\n\n');
 }
 
-function describe(span: TreeSpan): string {
+function describe(span: TreeSpan, traceService: unknown): string {
   const parts = [span.name, SpanKind[span.kind] ?? String(span.kind), `${span.durationMs.toFixed(1)} ms`];
   if (span.status.code === SpanStatusCode.ERROR) parts.push(`ERROR${span.status.message ? `: ${span.status.message}` : ''}`);
-  const attributes = KEY_ATTRIBUTES.filter((key) => span.attributes[key] !== undefined)
+  // The raw path only when no route names the request (a 404 outside any route); the URL only
+  // for calls out (the Nest spans report a path there).
+  const keys = [
+    ...(span.kind === SpanKind.SERVER && span.attributes['http.route'] === undefined ? ['url.path'] : []),
+    ...KEY_ATTRIBUTES.filter((key) => key !== 'url.full' || span.kind === SpanKind.CLIENT),
+  ];
+  const attributes = keys.filter((key) => span.attributes[key] !== undefined)
     .map((key) => `${key}=${format(span.attributes[key])}`)
     .join(' ');
   if (attributes) parts.push(attributes);
-  // Only the entry span says which process served it: its children ran there too.
-  if (span.kind === SpanKind.SERVER && span.resource?.['process.pid'] !== undefined) {
-    parts.push(`pid=${String(span.resource['process.pid'])}`);
+  // Only the entry span says which process (and, across services, which service) served it.
+  if (span.kind === SpanKind.SERVER && span.resource) {
+    const service = span.resource['service.name'];
+    const where = [service !== traceService && service !== undefined ? `service=${String(service)}` : '', span.resource['process.pid'] !== undefined ? `pid=${String(span.resource['process.pid'])}` : ''];
+    if (where.some(Boolean)) parts.push(where.filter(Boolean).join(' '));
   }
   return parts.join('  ');
 }
 
 function format(value: unknown): string {
   if (typeof value !== 'string') return String(value);
-  const flat = value.replace(/\s+/g, ' ').trim();
-  const short = flat.length > 80 ? `${flat.slice(0, 77)}...` : flat;
-  return /\s/.test(short) ? JSON.stringify(short) : short;
+  // A long column list says little; what a query reads and how it filters is in FROM and WHERE.
+  const flat = value.replace(/\s+/g, ' ').trim().replace(/^SELECT (?!.*\bSELECT\b).{40,}? FROM /i, 'SELECT … FROM ');
+  const short = flat.length > 100 ? `${flat.slice(0, 99)}…` : flat;
+  return /\s/.test(short) ? `"${short}"` : short;
 }

@@ -14,11 +14,16 @@ import { InjectRepository } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { RequireUser, type AuthenticatedRequest } from '../auth/bearer-auth.guard';
 import { CreateOrderDto } from './create-order.dto';
+import type { ShippingQuote } from '../shipping/shipping.controller';
 import { Order } from './order.entity';
+import { ShippingClient } from './shipping.client';
 
 @Controller('orders')
 export class OrdersController {
-  constructor(@InjectRepository(Order) private readonly orders: Repository<Order>) {}
+  constructor(
+    @InjectRepository(Order) private readonly orders: Repository<Order>,
+    private readonly shippingClient: ShippingClient,
+  ) {}
 
   @Get()
   list(): Promise<Order[]> {
@@ -30,6 +35,13 @@ export class OrdersController {
     const order = await this.orders.findOneBy({ id });
     if (!order) throw new NotFoundException(`order ${id} not found`);
     return order;
+  }
+
+  /** The order's shipping quote, from the shipping service: one trace across both. */
+  @Get(':id/shipping')
+  async shipping(@Param('id', ParseIntPipe) id: number): Promise<ShippingQuote & { item: string }> {
+    const order = await this.findOne(id);
+    return { ...(await this.shippingClient.quote(order.id)), item: order.item };
   }
 
   @Post()

@@ -83,6 +83,17 @@ describe('a real process exporting OTLP gRPC to a receiver', () => {
     expect(output.join('\n')).not.toMatch(/"stack"|at callErrorFromStatus/);
   });
 
+  it('OTEL_TRACES_EXPORTER=tree prints each finished request as one tree on the console', async () => {
+    ctx.app = await startChildApp('main.js', { ...env(), OTEL_TRACES_EXPORTER: 'tree' });
+    expect((await fetch(`${ctx.app.url}/orders/1`, { headers: { authorization: 'Bearer alice' } })).status).toBe(200);
+    const serverLine = await ctx.app.waitForLine(/^GET \/orders\/:id {2}SERVER {2}[\d.]+ ms {2}http\.route=\/orders\/:id http\.response\.status_code=200 enduser\.id=alice {2}pid=\d+$/);
+    const lines = ctx.app.stdout.slice(ctx.app.stdout.indexOf(serverLine.input));
+    expect(lines[1]).toMatch(/^└─ OrdersController\.findOne {2}INTERNAL/);
+    expect(lines[3]).toMatch(/^ {6}└─ SELECT orders {2}CLIENT {2}[\d.]+ ms {2}db\.query\.text="SELECT /);
+    expect(ctx.app.stdout[ctx.app.stdout.indexOf(serverLine.input) - 1]).toMatch(/^trace [0-9a-f]{32} · orders-web$/);
+    expect(ctx.app.stdout.join('\n')).toContain('spans to the console, one tree per trace');
+  });
+
   it('says loudly, naming the fix, when register was not loaded first', async () => {
     ctx.app = await startChildApp('main-without-register.js', env());
     expect((await fetch(`${ctx.app.url}/orders/1`)).status).toBe(200);

@@ -1,4 +1,4 @@
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { join, relative, sep } from 'node:path';
 import { FIXTURES_DIR, SAMPLE_DIR, startChildApp, useChildApps, type ChildApp } from '../utils/child-app';
 import { freePort } from '../utils/free-port';
@@ -110,6 +110,44 @@ describe('the orders sample under the cluster bootstrap', () => {
     expect((await send(`${app!.url}/orders/999999`)).status).toBe(404);
     const list = await send(`${app!.url}/orders`);
     expect(JSON.parse(list.body)).toEqual(expect.arrayContaining([expect.objectContaining({ id: 1, item: 'book' })]));
+  });
+
+  it('GET /orders/:id/shipping is one trace across both services: SERVER (orders-web) -> CLIENT -> SERVER (shipping)', async () => {
+    const { traceId, traceparent } = newTraceparent();
+    const res = await send(`${app!.url}/orders/1/shipping`, { headers: { traceparent } });
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body)).toMatchObject({ orderId: 1, item: 'book', carrier: 'UPS' });
+
+    const spans = await receiver.waitFor((all) => all.some((s) => s.traceId === traceId && s.resource['service.name'] === 'shipping' && s.kind === SpanKind.SERVER));
+    const trace = spans.filter((s) => s.traceId === traceId);
+    const ordersServer = trace.find((s) => s.kind === SpanKind.SERVER && s.resource['service.name'] === 'orders-web')!;
+    const client = trace.find((s) => s.kind === SpanKind.CLIENT && s.attributes['http.request.method'] === 'GET')!;
+    const shippingServer = trace.find((s) => s.kind === SpanKind.SERVER && s.resource['service.name'] === 'shipping')!;
+    expect(ordersServer.name).toBe('GET /orders/:id/shipping');
+    expect(client).toMatchObject({ name: 'GET', resource: expect.objectContaining({ 'service.name': 'orders-web' }) });
+    expect(client.attributes['url.full']).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/shipping\/1$/);
+    expect(reachesAncestor(trace, client, ordersServer)).toBe(true);
+    expect(shippingServer.name).toBe('GET /shipping/:id');
+    expect(shippingServer.parentSpanId).toBe(client.spanId);
+    // The exporters' own traffic to the collector is never traced.
+    const port = Number(new URL(receiver.url).port);
+    expect(receiver.spans.filter((s) => s.attributes['server.port'] === port || `${s.attributes['url.full'] as string | undefined}`.includes(receiver.url))).toEqual([]);
+  });
+
+  it('with shipping down, GET /orders/:id/shipping answers 502 at once, its CLIENT span ERROR, and the workers live on', async () => {
+    const shippingPid = Number(/started the shipping service at .* \(pid (\d+)\)/.exec(app!.stdout.join('\n'))![1]);
+    process.kill(shippingPid, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const { traceId, traceparent } = newTraceparent();
+    const started = Date.now();
+    const res = await send(`${app!.url}/orders/2/shipping`, { headers: { traceparent } });
+    expect(res.status).toBe(502);
+    expect(Date.now() - started).toBeLessThan(2500); // bounded by the client's timeout, never a hang
+    expect(JSON.parse(res.body)).toMatchObject({ message: 'shipping service unavailable', reason: 'ECONNREFUSED' });
+    const isCall = (s: ReceivedSpan) => s.traceId === traceId && s.kind === SpanKind.CLIENT && s.attributes['http.request.method'] === 'GET';
+    const spans = await receiver.waitFor((all) => all.some(isCall));
+    expect(spans.find(isCall)!.status.code).toBe(SpanStatusCode.ERROR);
+    expect((await send(`${app!.url}/orders/2`)).status).toBe(200);
   });
 
   it('replaces a worker killed with SIGKILL, and requests keep succeeding meanwhile', async () => {

@@ -15,7 +15,7 @@ import { databaseUrl } from '../utils/test-app';
  * Each case runs many interleaving requests at once; every span must land in its own request's trace.
  */
 describe('context propagation under concurrency', () => {
-  const ctx = useTracedApp((tracing) => contextAppModule(databaseUrl(), { spanProcessors: tracing.spanProcessors }));
+  const ctx = useTracedApp(() => contextAppModule(databaseUrl()));
   const CONCURRENCY = 12;
 
   beforeEach(() => seenTraceIds.clear());

@@ -14,7 +14,7 @@ async function get({ app, tracing }: TracedAppContext, path: string, init?: Requ
 }
 
 describe('database spans (TypeORM over pg, real PostgreSQL)', () => {
-  const ctx = useTracedApp((tracing) => ordersAppModule(databaseUrl(), { spanProcessors: tracing.spanProcessors }));
+  const ctx = useTracedApp(() => ordersAppModule(databaseUrl()));
 
   it('makes each query a CLIENT span in the request trace, named like `SELECT orders`', async () => {
     const { status, spans, server, db } = await get(ctx, '/orders/1');
@@ -70,8 +70,8 @@ describe('database spans (TypeORM over pg, real PostgreSQL)', () => {
 });
 
 describe('database span options', () => {
-  const ctx = useTracedApp((tracing) =>
-    ordersAppModule(databaseUrl(), { spanProcessors: tracing.spanProcessors, sqlCommenter: false, dbSpansOutsideRequests: true }),
+  const ctx = useTracedApp(() =>
+    ordersAppModule(databaseUrl(), { sqlCommenter: false, dbSpansOutsideRequests: true }),
   );
 
   it('sqlCommenter: false leaves statements untouched', async () => {

@@ -3,15 +3,15 @@ import { diag, SpanKind } from '@opentelemetry/api';
 import { TracingModule, type TracingRequestHook } from 'nestjs-tracing';
 import { ordersAppModule } from '../fixtures/orders/app.module';
 import { HookCalls } from '../fixtures/orders/end-user.hook';
-import { setupInProcessTracing, useTracedApp, type InProcessTracing } from '../utils/in-process-tracing';
+import type { TestingTracing } from 'nestjs-tracing/testing';
+import { setupInProcessTracing, useTracedApp } from '../utils/in-process-tracing';
 import { serverSpansOf, waitFor, waitForServerSpans } from '../utils/spans';
 import { databaseUrl, startTestApp } from '../utils/test-app';
 
 describe('request hook through DI, and request-level configuration', () => {
   const ctx = useTracedApp(
-    (tracing) =>
+    () =>
       ordersAppModule(databaseUrl(), {
-        spanProcessors: tracing.spanProcessors,
         serviceName: 'orders-web',
         excludedUrls: ['^/healthz$', '^/readyz'],
         tracedRequestAttributes: ['path', 'ip', 'hostname', 'protocol', 'body'],
@@ -111,12 +111,12 @@ describe('request hook through DI, and request-level configuration', () => {
 });
 
 describe('start-up failures that name the fix', () => {
-  let tracing: InProcessTracing;
+  let tracing: TestingTracing;
   beforeAll(() => (tracing = setupInProcessTracing()));
-  afterAll(() => tracing.teardown());
+  afterAll(() => tracing.uninstall());
 
   it('refuses an invalid excludedUrls regular expression', async () => {
-    @Module({ imports: [TracingModule.forRoot({ spanProcessors: tracing.spanProcessors, excludedUrls: ['(unclosed'] })] })
+    @Module({ imports: [TracingModule.forRoot({ excludedUrls: ['(unclosed'] })] })
     class BadRegexModule {}
     await expect(startTestApp(BadRegexModule)).rejects.toThrow(/excludedUrls: "\(unclosed" is not a valid regular expression/);
   });
@@ -124,7 +124,7 @@ describe('start-up failures that name the fix', () => {
   it('refuses an unknown exporter name', async () => {
     @Module({ imports: [TracingModule.forRoot({ traceExporter: 'zipkin' as never })] })
     class BadExporterModule {}
-    await expect(startTestApp(BadExporterModule)).rejects.toThrow(/traceExporter="zipkin" is not supported: use one of otlp, console, none/);
+    await expect(startTestApp(BadExporterModule)).rejects.toThrow(/traceExporter="zipkin" is not supported: use one of otlp, console, tree, none/);
   });
 
   it('refuses a hook class that is not a provider, saying where to add it', async () => {
@@ -132,7 +132,7 @@ describe('start-up failures that name the fix', () => {
     class OrphanHook implements TracingRequestHook {
       onRequest(): void {}
     }
-    @Module({ imports: [TracingModule.forRoot({ spanProcessors: tracing.spanProcessors, requestHook: OrphanHook })] })
+    @Module({ imports: [TracingModule.forRoot({ requestHook: OrphanHook })] })
     class OrphanHookModule {}
     await expect(startTestApp(OrphanHookModule)).rejects.toThrow(/requestHook OrphanHook is not a provider.*providers: \[OrphanHook\]/);
   });
@@ -148,7 +148,7 @@ describe('TracingModule.forRootAsync', () => {
   @Module({})
   class AsyncAppModule {}
 
-  const ctx = useTracedApp((tracing) => ({
+  const ctx = useTracedApp(() => ({
     module: AsyncAppModule,
     imports: [
       TracingModule.forRootAsync({
@@ -156,7 +156,6 @@ describe('TracingModule.forRootAsync', () => {
         inject: [TracingSettings],
         useFactory: (settings: TracingSettings) => ({
           serviceName: settings.serviceName,
-          spanProcessors: tracing.spanProcessors,
         }),
       }),
     ],

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
@@ -54,5 +54,15 @@ describe('the packed tarball', () => {
     const spans = await ctx.receiver.waitFor((s) => s.some((x) => x.kind === SpanKind.SERVER && x.name === 'GET /orders/:id'));
     expect(spans.find((s) => s.kind === SpanKind.SERVER)!.resource['process.pid']).not.toBe(ctx.app.child.pid);
     expect((await ctx.app.stop('SIGTERM')).code).toBe(0);
+  });
+
+  it('ships nestjs-tracing/testing and nestjs-tracing/cluster as entry points with types', () => {
+    const script = "const t = require('nestjs-tracing/testing'); const c = require('nestjs-tracing/cluster'); " +
+      "console.log(typeof t.TestingTracing.install, typeof t.renderTraceTree, typeof c.bootstrapCluster)";
+    const out = execFileSync(process.execPath, ['-e', script], { cwd: join(workDir, 'app'), env: { ...process.env, NODE_PATH: join(ROOT, 'node_modules') } });
+    expect(out.toString().trim()).toBe('function function function');
+    for (const types of ['testing.d.ts', 'cluster.d.ts', 'register.d.ts', 'index.d.ts']) {
+      expect(existsSync(join(workDir, 'app', 'node_modules', 'nestjs-tracing', 'dist', types))).toBe(true);
+    }
   });
 });

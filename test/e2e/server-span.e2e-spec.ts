@@ -12,7 +12,7 @@ import { databaseUrl } from '../utils/test-app';
 describe('SERVER span (real Nest app over HTTP, in-memory exporter)', () => {
   const middlewareSeen: Array<{ at: number; spanId?: string; finishedAt?: number }> = [];
   const ctx = useTracedApp(
-    (tracing) => ordersAppModule(databaseUrl(), { spanProcessors: tracing.spanProcessors }),
+    () => ordersAppModule(databaseUrl()),
     (nest) =>
       nest.use((_req: unknown, res: { on(e: string, f: () => void): void }, next: () => void) => {
         const seen: (typeof middlewareSeen)[number] = {
@@ -139,10 +139,10 @@ describe('route patterns with a global prefix, URI versioning and RouterModule',
   @Module({ controllers: [PrefixedOrdersController, VersionedController] })
   class RoutingControllersModule {}
   const ctx = useTracedApp(
-    (tracing) => ({
+    () => ({
       module: RoutingControllersModule,
       imports: [
-        TracingModule.forRoot({ spanProcessors: tracing.spanProcessors }),
+        TracingModule.forRoot(),
         AdminModule,
         RouterModule.register([{ path: 'admin', module: AdminModule }]),
       ],

@@ -11,6 +11,8 @@ const ENV_VARS = [
   'OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SANITIZE_FIELDS',
   'OTEL_TRACES_EXPORTER',
   'OTEL_SDK_DISABLED',
+  'OTEL_NESTJS_OUTGOING_SPANS',
+  'OTEL_NESTJS_REDACTED_QUERY_PARAMS',
 ];
 
 function configError(resolve: () => unknown): TracingConfigError {
@@ -52,6 +54,29 @@ describe('resolveTracingConfig', () => {
     expect([...config.captureHeaders.sanitize].sort()).toEqual(
       ['authorization', 'cookie', 'proxy-authorization', 'set-cookie'],
     );
+  });
+
+  describe('outgoing calls', () => {
+    it('records outgoing spans by default and redacts the standard sensitive query parameters', () => {
+      const config = resolveTracingConfig();
+      expect(config.outgoingSpans).toBe(true);
+      expect(config.redactedQueryParams).toEqual(expect.arrayContaining(['sig', 'Signature', 'AWSAccessKeyId', 'X-Goog-Signature']));
+    });
+
+    it('reads OTEL_NESTJS_OUTGOING_SPANS and OTEL_NESTJS_REDACTED_QUERY_PARAMS; options win', () => {
+      process.env.OTEL_NESTJS_OUTGOING_SPANS = ' FALSE ';
+      process.env.OTEL_NESTJS_REDACTED_QUERY_PARAMS = 'token, api_key';
+      expect(resolveTracingConfig()).toMatchObject({ outgoingSpans: false, redactedQueryParams: expect.arrayContaining(['sig', 'token', 'api_key']) });
+      expect(resolveTracingConfig({ outgoingSpans: true, redactedQueryParams: ['k'] }).outgoingSpans).toBe(true);
+      expect(resolveTracingConfig({ redactedQueryParams: ['k'] }).redactedQueryParams).not.toContain('token');
+    });
+
+    it('stops start-up on an OTEL_NESTJS_OUTGOING_SPANS that is not a boolean, naming it', () => {
+      process.env.OTEL_NESTJS_OUTGOING_SPANS = 'yes';
+      expect(configError(() => resolveTracingConfig()).message).toContain(
+        'OTEL_NESTJS_OUTGOING_SPANS="yes" is not a boolean: set true or false, or unset it.',
+      );
+    });
   });
 
   describe('environment fallbacks', () => {
@@ -151,7 +176,7 @@ describe('resolveTracingConfig', () => {
       const { message } = configError(() => resolveTracingConfig());
 
       expect(message).toContain('OTEL_TRACES_EXPORTER="zipkin"');
-      expect(message).toContain('otlp, console, none');
+      expect(message).toContain('otlp, console, tree, none');
     });
 
     it.each([0, Number.NaN])('rejects shutdownTimeoutMillis %p', (shutdownTimeoutMillis) => {

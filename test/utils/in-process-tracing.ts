@@ -1,66 +1,17 @@
-import { isBuiltin } from 'node:module';
-import { context, propagation, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import type { INestApplication } from '@nestjs/common';
-import { listInstrumentations, registerInstrumentations } from '../../lib/sdk/instrumentations';
+import { TestingTracing } from 'nestjs-tracing/testing';
 import { startTestApp, type TestApp } from './test-app';
 
-export interface InProcessTracing {
-  exporter: InMemorySpanExporter;
-  /** Options for `TracingModule.forRoot()` that export into `exporter` synchronously. */
-  spanProcessors: SimpleSpanProcessor[];
-  spans(): ReadableSpan[];
-  teardown(): void;
-}
-
 /**
- * Phase 1 inside jest. jest loads modules through its own registry, which require-in-the-middle
- * never sees, so the register hooks cannot fire for `@nestjs/core` or `pg` in a test file. We
- * apply each instrumentation's own patch functions to the modules jest loaded, which is what the
- * require hook does in a real process (the child-process tests cover that real path).
+ * Our own in-process tests use the public testing kit, as users do: it does the register phase
+ * inside jest and makes every TracingModule export into memory, whatever the app's options say.
  */
-export function setupInProcessTracing(): InProcessTracing {
-  const instrumentations = registerInstrumentations();
-  if (!instrumentations) throw new Error('OTEL_SDK_DISABLED is set: in-process tracing tests need it unset');
-  for (const instrumentation of listInstrumentations(instrumentations)) {
-    for (const definition of instrumentation.getModuleDefinitions()) {
-      const version = isBuiltin(definition.name)
-        ? undefined
-        : (tryRequire(`${definition.name}/package.json`) as { version?: string } | undefined)?.version;
-      const main = definition.patch && tryRequire(definition.name);
-      if (main) definition.moduleExports = definition.patch!(main, version);
-      for (const file of definition.files) {
-        const loaded = tryRequire(file.name);
-        if (loaded) file.moduleExports = file.patch(loaded, version);
-      }
-    }
-  }
-  const exporter = new InMemorySpanExporter();
-  return {
-    exporter,
-    spanProcessors: [new SimpleSpanProcessor(exporter)],
-    spans: () => exporter.getFinishedSpans(),
-    teardown: () => {
-      for (const instrumentation of listInstrumentations(instrumentations)) instrumentation.disable();
-      delete (globalThis as Record<symbol, unknown>)[Symbol.for('nestjs-tracing.instrumentations')];
-      trace.disable();
-      context.disable();
-      propagation.disable();
-    },
-  };
-}
-
-/** Optional parts (pg-native) are absent; the require hook would never see them either. */
-function tryRequire(id: string): unknown {
-  try {
-    return require(id);
-  } catch {
-    return undefined;
-  }
+export function setupInProcessTracing(): TestingTracing {
+  return TestingTracing.install();
 }
 
 export interface TracedAppContext {
-  tracing: InProcessTracing;
+  tracing: TestingTracing;
   app: TestApp;
 }
 
@@ -69,19 +20,16 @@ export interface TracedAppContext {
  * OpenTelemetry globals) down after it; spans are cleared before each test. Read the fields inside
  * tests, not at describe time.
  */
-export function useTracedApp(
-  build: (tracing: InProcessTracing) => unknown,
-  configure?: (app: INestApplication) => void,
-): TracedAppContext {
+export function useTracedApp(build: () => unknown, configure?: (app: INestApplication) => void): TracedAppContext {
   const ctx = {} as TracedAppContext;
   beforeAll(async () => {
     ctx.tracing = setupInProcessTracing();
-    ctx.app = await startTestApp(build(ctx.tracing), configure);
+    ctx.app = await startTestApp(build(), configure);
   });
   afterAll(async () => {
     await ctx.app?.close();
-    ctx.tracing?.teardown();
+    ctx.tracing?.uninstall();
   });
-  beforeEach(() => ctx.tracing.exporter.reset());
+  beforeEach(() => ctx.tracing.reset());
   return ctx;
 }
