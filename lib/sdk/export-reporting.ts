@@ -22,11 +22,13 @@ export class ReportingExporter implements SpanExporter {
     private readonly inner: SpanExporter,
     private readonly destination: string,
     private readonly intervalMillis = REPORT_INTERVAL_MILLIS,
+    private readonly ledger?: { delivered: number },
   ) {}
 
   export(spans: ReadableSpan[], done: (result: ExportResult) => void): void {
     this.inner.export(spans, (result) => {
       if (result.code === ExportResultCode.SUCCESS) {
+        if (this.ledger) this.ledger.delivered += spans.length;
         if (this.failed.spans > 0) this.report('the collector answers again');
       } else {
         if (result.error) counted.add(result.error);
@@ -84,7 +86,7 @@ export function installErrorHandler(intervalMillis = REPORT_INTERVAL_MILLIS): vo
   });
 }
 
-function reasonOf(error: unknown): string {
+export function reasonOf(error: unknown): string {
   const message = error instanceof Error ? error.message : typeof error === 'string' ? error : 'unknown error';
   return message.replace(/\s+/g, ' ').replace(/[ .:]*(Resolution note:)?\s*$/, '').slice(0, 300) || 'export failed';
 }

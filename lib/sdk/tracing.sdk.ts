@@ -20,7 +20,9 @@ import { getTestingRegistry } from '../testing/testing.registry';
 import { UrlRedactionSpanProcessor } from './url-redaction';
 import { TraceTreeExporter } from '../tree/trace-tree.exporter';
 import { getRegisteredInstrumentations, listInstrumentations } from './instrumentations';
+import { DeliveryLedger } from './delivery-ledger';
 import { installErrorHandler, ReportingExporter } from './export-reporting';
+import { RetryingExporter } from './export-retry';
 import { propagatorFromEnv } from './propagator';
 import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME } from './semconv';
 import { buildResource } from './resource';
@@ -40,6 +42,9 @@ export interface TracingSdkHandle {
 interface SdkState {
   provider?: NodeTracerProvider;
   summary: string;
+  /** Set when one batched exporter makes "not delivered" countable. */
+  ledger?: DeliveryLedger;
+  destination?: string;
   users: number;
   timeoutMillis: number;
 }
@@ -65,20 +70,26 @@ export function startTracingSdk(config: ResolvedTracingConfig): TracingSdkHandle
   return holdOn(state);
 }
 
-function createProvider(config: ResolvedTracingConfig): Pick<SdkState, 'provider' | 'summary'> {
+function createProvider(config: ResolvedTracingConfig): Pick<SdkState, 'provider' | 'summary' | 'ledger' | 'destination'> {
+  const ledger = new DeliveryLedger();
   diag.setLogger(new DiagConsoleLogger(), {
     logLevel: diagLogLevelFromString(getStringFromEnv('OTEL_LOG_LEVEL')) ?? DiagLogLevel.WARN,
     suppressOverrideMessage: true,
   });
   installErrorHandler();
   const resource = buildResource(config);
+  const exporterProcessors = getTestingRegistry()?.spanProcessors ?? config.spanProcessors ??
+    config.exporters.flatMap((exporter) => toProcessor(exporter, ledger));
+  // Only a single batched OTLP pipeline has a meaningful "delivered" count to compare against.
+  const counts = !getTestingRegistry() && !config.spanProcessors && config.exporters.filter((e) => e !== 'none' && e !== 'console' && e !== 'tree').length === 1;
   const provider = new NodeTracerProvider({
     resource,
     spanProcessors: [
       // First, so that no exporter ever sees an unredacted URL.
       new UrlRedactionSpanProcessor(config.redactedQueryParams),
+      ...(counts ? [ledger] : []),
       // Under nestjs-tracing/testing, every app in the process exports into the kit's memory.
-      ...(getTestingRegistry()?.spanProcessors ?? config.spanProcessors ?? config.exporters.flatMap(toProcessor)),
+      ...exporterProcessors,
     ],
   });
   provider.register({ propagator: propagatorFromEnv() });
@@ -89,6 +100,8 @@ function createProvider(config: ResolvedTracingConfig): Pick<SdkState, 'provider
   const { [ATTR_SERVICE_NAME]: name, [ATTR_SERVICE_INSTANCE_ID]: instance } = resource.attributes;
   return {
     provider,
+    ledger: counts ? ledger : undefined,
+    destination: describeDestination(config),
     summary: `tracing service "${String(name)}" (instance ${String(instance)}, pid ${process.pid}), spans to ${describeDestination(config)}`,
   };
 }
@@ -109,12 +122,14 @@ function destinationOf(exporter: ResolvedTracingConfig['exporters'][number]): st
   return `OTLP gRPC ${endpoint.replace(/\/\/[^/@]*@/, '//***@')}`;
 }
 
-function toProcessor(exporter: ResolvedTracingConfig['exporters'][number]): SpanProcessor[] {
+function toProcessor(exporter: ResolvedTracingConfig['exporters'][number], ledger: DeliveryLedger): SpanProcessor[] {
   if (exporter === 'none') return [];
   if (exporter === 'console') return [new SimpleSpanProcessor(new ConsoleSpanExporter())];
   if (exporter === 'tree') return [new SimpleSpanProcessor(new TraceTreeExporter())];
-  const inner = exporter === 'otlp' ? new OTLPTraceExporter() : exporter;
-  return [new BatchSpanProcessor(new ReportingExporter(inner, destinationOf(exporter)))];
+  // Retries inside, failure reporting and the delivered count outside: a retried batch that
+  // finally lands counts as delivered, not as failed.
+  const inner = exporter === 'otlp' ? new RetryingExporter(new OTLPTraceExporter(), { destination: destinationOf(exporter) }) : exporter;
+  return [new BatchSpanProcessor(new ReportingExporter(inner, destinationOf(exporter), undefined, ledger))];
 }
 
 function holdOn(state: SdkState): TracingSdkHandle {
@@ -152,12 +167,14 @@ async function stopProvider(state: SdkState): Promise<void> {
   });
   try {
     const outcome = await Promise.race([provider.shutdown().then(() => 'done' as const), timedOut]);
-    if (outcome === 'timeout') {
+    if (outcome === 'timeout' && !state.ledger) {
       diag.warn(`${LOG_PREFIX} spans not exported within ${state.timeoutMillis} ms of shutdown were dropped.`);
     }
   } catch (error) {
     diag.error(`${LOG_PREFIX} shutting the tracing SDK down failed`, error);
   } finally {
     clearTimeout(timer);
+    // Whatever the outcome, say how many spans never reached the collector (none: no line).
+    state.ledger?.reportUndelivered(`${state.destination ?? 'the exporter'}${state.timeoutMillis ? ` (shutdown waited up to ${state.timeoutMillis} ms)` : ''}`);
   }
 }

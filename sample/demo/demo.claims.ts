@@ -28,8 +28,12 @@ interface OrdersCall {
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : value === undefined ? '-' : JSON.stringify(value));
 const label = (exchange: Exchange) => `${exchange.method} ${exchange.path}${exchange.user ? ` (${exchange.user})` : ''}`;
-const serverSpanOf = (spans: ReceivedSpan[], exchange: Exchange) =>
-  spans.find((s) => s.traceId === exchange.context?.traceId && s.kind === SpanKind.SERVER);
+/** The orders service's SERVER span of a call: the one whose parent is not in the trace (the
+ * shipping service's SERVER span sits under orders' CLIENT call in the same trace). */
+const serverSpanOf = (spans: ReceivedSpan[], exchange: Exchange) => {
+  const trace = spans.filter((s) => s.traceId === exchange.context?.traceId);
+  return trace.find((s) => s.kind === SpanKind.SERVER && !trace.some((p) => p.spanId === s.parentSpanId));
+};
 
 function answeredAsPromised({ exchanges }: DemoEvidence): string[] {
   return exchanges

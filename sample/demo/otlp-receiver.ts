@@ -67,6 +67,8 @@ export interface OtlpReceiver {
   url: string;
   spans: ReceivedSpan[];
   requests: unknown[];
+  /** Export calls received, accepted or rejected. */
+  attempts: { count: number };
   waitFor(predicate: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>;
   clear(): void;
   close(): Promise<void>;
@@ -112,9 +114,20 @@ function toSpans(req: RawRequest): ReceivedSpan[] {
 const listSpans = (spans: ReceivedSpan[]) =>
   spans.map((s) => `${s.name} [${SpanKind[s.kind]}] ${s.spanId}<-${s.parentSpanId ?? 'root'}`).join('\n  ') || '(none)';
 
-export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+export interface OtlpReceiverOptions {
+  /** A fixed port (to restart a receiver where exporters expect it). @default any free port */
+  port?: number;
+  /**
+   * Answers each export with this gRPC status instead of accepting it (tests of a collector that
+   * rejects); the request is still counted in `attempts`, its spans are not kept.
+   */
+  reject?: () => { code: grpc.status; details: string } | undefined;
+}
+
+export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const requests: unknown[] = [];
+  const attempts = { count: 0 };
   const server = new grpc.Server();
   const unsupported = () => { throw new Error('server-side definition only'); };
   server.addService({
@@ -129,19 +142,23 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     },
   }, {
     Export: (call: grpc.ServerUnaryCall<protobuf.Message, null>, callback: grpc.sendUnaryData<null>) => {
+      attempts.count += 1;
+      const rejection = options.reject?.();
+      if (rejection) return callback({ code: rejection.code, details: rejection.details }, null);
       requests.push(Request.toObject(call.request, JSON_SHAPE));
       spans.push(...toSpans(Request.toObject(call.request, { longs: String })));
       callback(null, null);
     },
   });
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    server.bindAsync(`127.0.0.1:${options.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
   });
   let closing: Promise<void> | undefined;
   return {
     url: `http://127.0.0.1:${port}`,
     spans,
     requests,
+    attempts,
     async waitFor(predicate, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (!predicate(spans)) {
