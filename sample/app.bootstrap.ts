@@ -12,7 +12,8 @@ export async function bootstrap(databaseUrl: string): Promise<INestApplication> 
   const app = await NestFactory.create<INestApplication<Server>>(AppModule.forRoot({ databaseUrl }));
   // SIGTERM/SIGINT: finish requests in flight, then TracingModule flushes the spans, then exit.
   app.enableShutdownHooks();
-  await app.listen(port, process.env.HOST ?? '0.0.0.0');
+  // Loopback unless told otherwise: a container sets HOST=0.0.0.0 on purpose.
+  await app.listen(port, process.env.HOST ?? '127.0.0.1');
   const address = app.getHttpServer().address();
   new Logger('Orders').log(`listening on ${typeof address === 'object' && address ? address.port : port} (pid ${process.pid})`);
   return app;

@@ -1,6 +1,7 @@
 import type { PgInstrumentationConfig } from '@opentelemetry/instrumentation-pg';
 import type { ResolvedTracingConfig } from '../sdk/tracing.config';
-import { ATTR_DB_COLLECTION_NAME, ATTR_DB_OPERATION_NAME } from '../sdk/semconv';
+import { ATTR_DB_COLLECTION_NAME, ATTR_DB_OPERATION_NAME, ATTR_DB_QUERY_TEXT } from '../sdk/semconv';
+import { maskSqlLiterals } from './sql-literals';
 import { summarizeSql } from './sql-summary';
 
 /**
@@ -16,6 +17,10 @@ export function pgInstrumentationConfig(config: ResolvedTracingConfig): PgInstru
     addSqlCommenterCommentToQueries: config.sqlCommenter,
     requestHook: (span, { query }) => {
       if (typeof query.text !== 'string') return;
+      if (config.sqlLiterals === 'mask') {
+        const masked = maskSqlLiterals(query.text);
+        if (masked !== query.text) span.setAttribute(ATTR_DB_QUERY_TEXT, masked);
+      }
       const summary = summarizeSql(query.text);
       span.updateName(summary.spanName);
       if (summary.operation) span.setAttribute(ATTR_DB_OPERATION_NAME, summary.operation);

@@ -77,6 +77,13 @@ export interface TracingModuleOptions {
    */
   sqlCommenter?: boolean;
   /**
+   * `mask` replaces string and numeric literals written into SQL text (`WHERE email = 'a@b.c'`)
+   * by `?` in `db.query.text`; `keep` records the text as written. Bind values (`$1`) are never
+   * recorded either way.
+   * @default OTEL_NESTJS_SQL_LITERALS (`mask`/`keep`), else `mask`
+   */
+  sqlLiterals?: 'mask' | 'keep';
+  /**
    * Record database spans for queries made outside any span (start-up, migrations, timers).
    * @default false
    */

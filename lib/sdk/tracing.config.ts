@@ -42,6 +42,7 @@ export interface ResolvedTracingConfig {
   tracedRequestAttributes: string[];
   captureHeaders: { request: string[]; response: string[]; sanitize: ReadonlySet<string> };
   sqlCommenter: boolean;
+  sqlLiterals: 'mask' | 'keep';
   dbSpansOutsideRequests: boolean;
   dbConnectSpans: boolean;
   outgoingSpans: boolean;
@@ -79,6 +80,7 @@ export function resolveTracingConfig(options: TracingModuleOptions = {}): Resolv
       sanitize: new Set([...lower(sanitize), ...ALWAYS_REDACTED_HEADERS]),
     },
     sqlCommenter: options.sqlCommenter ?? true,
+    sqlLiterals: resolveSqlLiterals(options.sqlLiterals),
     dbSpansOutsideRequests: options.dbSpansOutsideRequests ?? false,
     dbConnectSpans: options.dbConnectSpans ?? false,
     outgoingSpans: options.outgoingSpans ?? envFlag('OTEL_NESTJS_OUTGOING_SPANS') ?? true,
@@ -90,6 +92,14 @@ export function resolveTracingConfig(options: TracingModuleOptions = {}): Resolv
     spanProcessors: options.spanProcessors,
     shutdownTimeoutMillis: resolveTimeout(options.shutdownTimeoutMillis),
   };
+}
+
+function resolveSqlLiterals(option: TracingModuleOptions['sqlLiterals']): 'mask' | 'keep' {
+  const source = option !== undefined ? 'sqlLiterals' : 'OTEL_NESTJS_SQL_LITERALS';
+  const value = option ?? process.env.OTEL_NESTJS_SQL_LITERALS?.trim().toLowerCase() ?? '';
+  if (value === '') return 'mask';
+  if (value === 'mask' || value === 'keep') return value;
+  throw new TracingConfigError(`${source}="${String(value)}" is not supported: use mask (the default) or keep.`);
 }
 
 /** Our own boolean variables: a value that is neither true nor false stops start-up. */

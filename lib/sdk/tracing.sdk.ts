@@ -6,7 +6,7 @@ import {
   propagation,
   trace,
 } from '@opentelemetry/api';
-import { diagLogLevelFromString, getStringFromEnv } from '@opentelemetry/core';
+import { diagLogLevelFromString, getNumberFromEnv, getStringFromEnv } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import {
   BatchSpanProcessor,
@@ -72,10 +72,17 @@ export function startTracingSdk(config: ResolvedTracingConfig): TracingSdkHandle
 
 function createProvider(config: ResolvedTracingConfig): Pick<SdkState, 'provider' | 'summary' | 'ledger' | 'destination'> {
   const ledger = new DeliveryLedger();
+  const logLevel = getStringFromEnv('OTEL_LOG_LEVEL');
+  // core's parser maps an unknown value to INFO, and warns before any logger exists: check first.
+  const known = logLevel !== undefined && LOG_LEVELS.includes(logLevel.toLowerCase());
   diag.setLogger(new DiagConsoleLogger(), {
-    logLevel: diagLogLevelFromString(getStringFromEnv('OTEL_LOG_LEVEL')) ?? DiagLogLevel.WARN,
+    logLevel: (known ? diagLogLevelFromString(logLevel) : undefined) ?? DiagLogLevel.WARN,
     suppressOverrideMessage: true,
   });
+  // A standard variable with a bad value: one warning naming it, and the default (the spec's rule).
+  if (logLevel !== undefined && !known) {
+    diag.warn(`${LOG_PREFIX} OTEL_LOG_LEVEL="${logLevel}" is not a log level (none, error, warn, info, debug, verbose, all); using warn.`);
+  }
   installErrorHandler();
   const resource = buildResource(config);
   const exporterProcessors = getTestingRegistry()?.spanProcessors ?? config.spanProcessors ??
@@ -84,6 +91,7 @@ function createProvider(config: ResolvedTracingConfig): Pick<SdkState, 'provider
   const counts = !getTestingRegistry() && !config.spanProcessors && config.exporters.filter((e) => e !== 'none' && e !== 'console' && e !== 'tree').length === 1;
   const provider = new NodeTracerProvider({
     resource,
+    spanLimits: defaultSpanLimits(),
     spanProcessors: [
       // First, so that no exporter ever sees an unredacted URL.
       new UrlRedactionSpanProcessor(config.redactedQueryParams),
@@ -104,6 +112,19 @@ function createProvider(config: ResolvedTracingConfig): Pick<SdkState, 'provider
     destination: describeDestination(config),
     summary: `tracing service "${String(name)}" (instance ${String(instance)}, pid ${process.pid}), spans to ${describeDestination(config)}`,
   };
+}
+
+const LOG_LEVELS = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'];
+
+/** Attribute values come from requests (headers, URLs, SQL): bound them unless the user did. */
+export const DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT = 4096;
+
+function defaultSpanLimits(): { attributeValueLengthLimit?: number } {
+  const configured = ['OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT', 'OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT'].some(
+    (name) => getNumberFromEnv(name) !== undefined,
+  );
+  // Left unset, the SDK reads the variables itself (and warns about a bad value).
+  return configured ? {} : { attributeValueLengthLimit: DEFAULT_ATTRIBUTE_VALUE_LENGTH_LIMIT };
 }
 
 function describeDestination(config: ResolvedTracingConfig): string {

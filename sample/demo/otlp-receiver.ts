@@ -173,6 +173,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       // In place, so arrays already handed to a test stay live.
       spans.length = 0;
       requests.length = 0;
+      attempts.count = 0;
     },
     close: () => (closing ??= new Promise<void>((resolve) => {
       // tryShutdown waits for client sessions; an exporter that never hangs up must not stall afterAll.

@@ -97,6 +97,27 @@ describe('a real process exporting OTLP gRPC to a receiver', () => {
     expect(ctx.app.stdout.join('\n')).toContain('spans to the console, one tree per trace');
   });
 
+  it.each([
+    ['OTEL_BSP_SCHEDULE_DELAY', 'abc', /OTEL_BSP_SCHEDULE_DELAY/],
+    ['OTEL_TRACES_SAMPLER', 'bogus', /OTEL_TRACES_SAMPLER value "bogus" invalid, defaulting to "parentbased_always_on"/],
+    ['OTEL_PROPAGATORS', 'bogus', /OTEL_PROPAGATORS: "bogus" is not supported .*ignored/],
+    ['OTEL_LOG_LEVEL', 'loud', /OTEL_LOG_LEVEL="loud" is not a log level .*using warn/],
+  ])('a bad standard variable (%s=%s) gets one warning naming it; the app starts and traces with the default', async (name, value, warning) => {
+    ctx.app = await startChildApp('main.js', { ...env(), [name]: value });
+    expect((await fetch(`${ctx.app.url}/orders/1`)).status).toBe(200);
+    const lines = ctx.app.stdout.concat(ctx.app.stderr).filter((line) => line.includes(name));
+    expect(lines).toEqual([expect.stringMatching(warning)]);
+    await ctx.receiver.waitFor((spans) => spans.some((s) => s.name === 'GET /orders/:id'));
+  });
+
+  it('OTEL_SDK_DISABLED=true: the app works, no span is recorded and no exporter connects', async () => {
+    ctx.app = await startChildApp('main.js', { ...env(), OTEL_SDK_DISABLED: 'true' });
+    expect((await fetch(`${ctx.app.url}/orders/1`)).status).toBe(200);
+    await ctx.app.stop('SIGTERM');
+    expect(ctx.receiver.attempts.count).toBe(0);
+    expect(ctx.app.stdout.join('\n')).toContain('OTEL_SDK_DISABLED=true: tracing is off.');
+  });
+
   it('says loudly, naming the fix, when register was not loaded first', async () => {
     ctx.app = await startChildApp('main-without-register.js', env());
     expect((await fetch(`${ctx.app.url}/orders/1`)).status).toBe(200);

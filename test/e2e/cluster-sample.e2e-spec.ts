@@ -151,13 +151,14 @@ describe('the orders sample under the cluster bootstrap', () => {
   });
 
   it('replaces a worker killed with SIGKILL, and requests keep succeeding meanwhile', async () => {
-    const [victim] = workerPids(app!);
+    const before = workerPids(app!);
+    const [victim] = before;
     process.kill(victim, 'SIGKILL');
     await app!.waitForLine(new RegExp(`worker \\d+ \\(pid ${victim}\\) exited unexpectedly \\(signal SIGKILL\\)`), 10000);
     const during = await Promise.all(Array.from({ length: 10 }, () => send(`${app!.url}/orders/1`)));
     expect(during.map((r) => r.status)).toEqual(during.map(() => 200));
 
-    const replacement = Number((await app!.waitForLine(new RegExp(`worker \\d+ started \\(pid (?!(${workerPids(app!).join('|')})\\))(\\d+)\\)`)))[2]);
+    const replacement = Number((await app!.waitForLine(new RegExp(`worker \\d+ started \\(pid (?!(${before.join('|')})\\))(\\d+)\\)`)))[2]);
     await app!.waitForLine(new RegExp(`listening on \\d+ \\(pid ${replacement}\\)`), 30000);
     // The replacement has its own SDK: keep calling until one of its spans arrives.
     const deadline = Date.now() + 20000;

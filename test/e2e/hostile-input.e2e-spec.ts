@@ -108,3 +108,48 @@ describe('hostile trace context never reaches the SQL text unescaped', () => {
     expect(comment).toMatch(/traceparent='00-4bf92f3577b34da6a3ce929d0e0e4736-[0-9a-f]{16}-01'/);
   });
 });
+
+describe('huge header values with header capture on', () => {
+  const ctx = useTracedApp(() => ordersAppModule(databaseUrl(), { captureHeaders: { request: ['x-big'] } }));
+
+  it('are truncated to the default attribute length limit (4096)', async () => {
+    const res = await fetch(`${ctx.app.url}/orders/1`, { headers: { 'x-big': 'x'.repeat(14 * 1024) } });
+    expect(res.status).toBe(200);
+    const server = await ctx.tracing.waitForServerSpan({ route: '/orders/:id' });
+    expect((server.attributes['http.request.header.x-big'] as string[])[0]).toHaveLength(4096);
+  });
+});
+
+describe('no secrets in telemetry', () => {
+  const ctx = useTracedApp(() =>
+    ordersAppModule(databaseUrl(), {
+      captureHeaders: { request: ['authorization', 'cookie', 'x-api-key'], response: ['set-cookie', 'content-type'], sanitize: ['x-api-key'] },
+      redactedQueryParams: ['token'],
+    }),
+  );
+
+  it('a token in the query, the headers, a cookie, inline SQL and a bind value reaches no exported attribute', async () => {
+    const secret = `s3cr3t${Date.now()}`;
+    const lookup = await fetch(`${ctx.app.url}/orders/lookup/by-item?token=${secret}&sig=${secret}&page=2`, {
+      headers: { authorization: `Basic ${secret}`, cookie: `session=${secret}`, 'x-api-key': secret, 'x-item': secret },
+    });
+    expect(lookup.status).toBe(200);
+    const created = await fetch(`${ctx.app.url}/orders`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer carol', 'content-type': 'application/json' },
+      body: JSON.stringify({ item: secret, quantity: 1 }),
+    });
+    expect(created.status).toBe(201);
+    await ctx.tracing.waitForServerSpan({ method: 'POST' });
+    const server = await ctx.tracing.waitForServerSpan({ path: '/orders/lookup/by-item' });
+
+    const everything = JSON.stringify(ctx.tracing.spans().map((s) => ({ name: s.name, attributes: s.attributes, events: s.events })));
+    expect(everything).not.toContain(secret);
+    // ...while what is recorded still says what happened.
+    expect(server.attributes['http.request.header.authorization']).toEqual(['[REDACTED]']);
+    expect(server.attributes['http.response.header.set-cookie']).toEqual(['[REDACTED]']);
+    expect(ctx.tracing.trace(server).find({ kind: SpanKind.CLIENT })?.attributes['db.query.text']).toBe(
+      'SELECT id FROM orders WHERE item = ? AND quantity > ?',
+    );
+  });
+});

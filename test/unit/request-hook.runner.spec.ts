@@ -124,3 +124,43 @@ describe('RequestHookRunner', () => {
     expect(diagError).not.toHaveBeenCalled();
   });
 });
+
+describe('RequestHookRunner failure reports', () => {
+  const provider = new BasicTracerProvider();
+  let diagError: jest.SpyInstance;
+
+  beforeEach(() => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    diagError = jest.spyOn(diag, 'error').mockImplementation(() => undefined);
+  });
+  afterEach(() => {
+    diagError.mockRestore();
+    jest.useRealTimers();
+  });
+
+  it('reports a hook that fails on every request once per interval, with the count, never per request', () => {
+    const runner = new RequestHookRunner({
+      onRequest: () => {
+        throw new Error('user lookup down');
+      },
+    });
+    const span = provider.getTracer('t').startSpan('s');
+    for (let i = 0; i < 1000; i += 1) runner.onRequest(span, {});
+    expect(diagError).toHaveBeenCalledTimes(1);
+    jest.advanceTimersByTime(30_000);
+    runner.onRequest(span, {});
+    expect(diagError).toHaveBeenCalledTimes(2);
+    expect(String(diagError.mock.calls[1][0])).toContain('(and 999 more time(s) since the last report)');
+    span.end();
+  });
+
+  it('never waits for a hook whose promise never settles', () => {
+    const runner = new RequestHookRunner({ onRequest: () => new Promise<void>(() => {}) });
+    const span = provider.getTracer('t').startSpan('s');
+    const started = Date.now();
+    runner.onRequest(span, {});
+    expect(Date.now() - started).toBe(0);
+    expect(diagError).not.toHaveBeenCalled();
+    span.end();
+  });
+});
