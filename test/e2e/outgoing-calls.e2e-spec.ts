@@ -1,10 +1,13 @@
+import { createServer, type Server, type Socket } from 'node:net';
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import { AppModule } from '../../sample/app.module';
 import { outgoingAppModule } from '../fixtures/outgoing/outgoing.module';
 import { startDownstream, type Downstream } from '../utils/downstream';
 import { freePort } from '../utils/free-port';
 import { useTracedApp, type TracedAppContext } from '../utils/in-process-tracing';
 import { waitFor } from '../utils/spans';
+import { databaseUrl } from '../utils/test-app';
 
 const traceparentOf = (headers: Record<string, unknown>) => {
   const match = /^00-([0-9a-f]{32})-([0-9a-f]{16})-0[01]$/.exec(typeof headers.traceparent === 'string' ? headers.traceparent : '');
@@ -119,5 +122,41 @@ describe('sensitive query parameters on incoming requests', () => {
     expect(text).toContain('sig=REDACTED');
     expect(text).toContain('token=REDACTED');
     expect(trace.find({ attributes: { 'nestjs.type': 'request_context' } })?.attributes['url.full']).toMatch(/&sig=REDACTED&token=REDACTED&page=2$/);
+  });
+});
+
+describe('the sample: GET /orders/:id/shipping against a shipping service that never answers', () => {
+  let hole: Server;
+  let holeUrl = '';
+  const sockets = new Set<Socket>();
+  // Registered before the app's hooks, so the app is built with the hole's address.
+  beforeAll(async () => {
+    // Accepts the connection, never answers: the call must be bounded by the client's timeout.
+    hole = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => hole.listen(0, '127.0.0.1', resolve));
+    holeUrl = `http://127.0.0.1:${(hole.address() as { port: number }).port}`;
+  });
+  const ctx = useTracedApp(() => {
+    process.env.SHIPPING_TIMEOUT_MS = '300';
+    return AppModule.forRoot({ databaseUrl: databaseUrl(), shippingUrl: holeUrl });
+  });
+  afterAll(async () => {
+    delete process.env.SHIPPING_TIMEOUT_MS;
+    sockets.forEach((socket) => socket.destroy());
+    await new Promise((resolve) => hole.close(resolve));
+  });
+
+  it('answers 502 with a clear body once the timeout passes, never hangs, and marks the CLIENT span ERROR', async () => {
+    const started = Date.now();
+    const res = await fetch(`${ctx.app.url}/orders/1/shipping`);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(res.status).toBe(502);
+    expect(await res.json()).toMatchObject({ message: 'shipping service unavailable', reason: 'no answer within 300 ms' });
+    const server = await ctx.tracing.waitForServerSpan({ route: '/orders/:id/shipping' });
+    const call = await waitFor(() => ctx.tracing.trace(server).find({ kind: SpanKind.CLIENT, name: 'GET' }), (span) => span !== undefined);
+    expect(call?.status.code).toBe(SpanStatusCode.ERROR);
   });
 });
