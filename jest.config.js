@@ -1,6 +1,8 @@
 /** @type {import('jest').Config} */
 module.exports = {
   rootDir: '.',
+  // bench/ has its own dependencies and test/runtimes/ holds Node binaries: not for jest to crawl.
+  modulePathIgnorePatterns: ['<rootDir>/bench/', '<rootDir>/test/runtimes/'],
   testMatch: ['<rootDir>/test/**/*.spec.ts', '<rootDir>/test/**/*.e2e-spec.ts'],
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/test/tsconfig.json' }],

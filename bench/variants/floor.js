@@ -1,0 +1,35 @@
+'use strict';
+// The floor probe: the least a tracer can do for a request and still be one. Preloaded with
+// --require in front of app/main.js. One SERVER span per request, started in the http server's
+// `request` emit with the incoming traceparent extracted, the handler run in its context
+// (AsyncLocalStorage, via the provider's context manager), ended on `finish` with the status code;
+// BatchSpanProcessor + OTLP gRPC exporter with their defaults, the same SDK and exporter versions
+// as nestjs-tracing. No instrumentation of Nest or pg, no route, no other attribute.
+const http = require('node:http');
+const { context, propagation, trace, ROOT_CONTEXT, SpanKind } = require('@opentelemetry/api');
+const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc');
+const { resourceFromAttributes } = require('@opentelemetry/resources');
+const { BatchSpanProcessor, NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
+
+const provider = new NodeTracerProvider({
+  resource: resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME ?? 'bench-floor' }),
+  spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+});
+provider.register(); // AsyncLocalStorage context manager, W3C trace-context + baggage propagator
+const tracer = trace.getTracer('bench-floor');
+
+const emit = http.Server.prototype.emit;
+http.Server.prototype.emit = function emitWithSpan(event, request, response) {
+  if (event !== 'request') return emit.apply(this, arguments);
+  const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+  const span = tracer.startSpan(request.method, { kind: SpanKind.SERVER }, parent);
+  response.once('finish', () => {
+    span.setAttribute('http.response.status_code', response.statusCode);
+    span.end();
+  });
+  return context.with(trace.setSpan(parent, span), emit, this, event, request, response);
+};
+
+process.on('SIGTERM', () => {
+  provider.shutdown().finally(() => process.exit(0));
+});
