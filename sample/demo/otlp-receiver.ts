@@ -122,6 +122,8 @@ export interface OtlpReceiverOptions {
    * rejects); the request is still counted in `attempts`, its spans are not kept.
    */
   reject?: () => { code: grpc.status; details: string } | undefined;
+  /** Answers each export only after this long (a slow collector). @default 0 */
+  delayMillis?: number;
 }
 
 export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
@@ -143,6 +145,11 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
   }, {
     Export: (call: grpc.ServerUnaryCall<protobuf.Message, null>, callback: grpc.sendUnaryData<null>) => {
       attempts.count += 1;
+      if (options.delayMillis) {
+        const timer = setTimeout(() => callback(null, null), options.delayMillis);
+        timer.unref();
+        return;
+      }
       const rejection = options.reject?.();
       if (rejection) return callback({ code: rejection.code, details: rejection.details }, null);
       requests.push(Request.toObject(call.request, JSON_SHAPE));

@@ -73,7 +73,7 @@ describe('collector faults (the sample under the cluster, 2 workers)', () => {
     const port = await freePort();
     app = await startCluster(`http://127.0.0.1:${port}`);
     const duringOutage = await traffic(app, 30);
-    await new Promise((resolve) => setTimeout(resolve, 3000)); // the exporters fail and retry meanwhile
+    await new Promise((resolve) => setTimeout(resolve, 10_000)); // 10 s down: the exporters fail and retry meanwhile
     await app.waitForLine(/nestjs-tracing: OTLP gRPC .* does not answer .*retrying each batch/);
 
     const collector = await receiver({ port });
@@ -112,6 +112,18 @@ describe('collector faults (the sample under the cluster, 2 workers)', () => {
     expect(collector.attempts.count).toBeLessThan(30);
     rejecting = false;
     await collector.waitFor((spans) => traces.every((traceId) => spans.some((s) => s.traceId === traceId)), 20_000);
+  }, 60_000);
+
+  it('a slow collector (answers after 10 s): requests unaffected, OTEL_EXPORTER_OTLP_TIMEOUT honoured', async () => {
+    const collector = await receiver({ delayMillis: 10_000 });
+    app = await startCluster(collector.url, { OTEL_EXPORTER_OTLP_TIMEOUT: '1000' });
+    const started = Date.now();
+    await traffic(app, 20);
+    expect(Date.now() - started).toBeLessThan(3000); // the requests never wait for the exporter
+    // Each export gives up after 1 s (not the collector's 10 s): DEADLINE_EXCEEDED, retried.
+    const notice = await app.waitForLine(/does not answer \(4 DEADLINE_EXCEEDED/, 15_000);
+    expect(notice.input).toContain('retrying each batch');
+    await traffic(app, 10);
   }, 60_000);
 
   it('SIGTERM while the collector is a black hole: every worker exits within the shutdown timeout and says what it could not deliver', async () => {
