@@ -15,7 +15,8 @@ const OTLP_TRACE_PROTO = `
 syntax = "proto3";
 package opentelemetry.proto.collector.trace.v1;
 message ExportTraceServiceRequest { repeated ResourceSpans resource_spans = 1; }
-message ExportTraceServiceResponse {}
+message ExportTraceServiceResponse { ExportTracePartialSuccess partial_success = 1; }
+message ExportTracePartialSuccess { int64 rejected_spans = 1; string error_message = 2; }
 message ResourceSpans { Resource resource = 1; repeated ScopeSpans scope_spans = 2; string schema_url = 3; }
 message Resource { repeated KeyValue attributes = 1; uint32 dropped_attributes_count = 2; }
 message ScopeSpans { InstrumentationScope scope = 1; repeated Span spans = 2; string schema_url = 3; }
@@ -46,7 +47,9 @@ message ArrayValue { repeated AnyValue values = 1; }
 message KeyValueList { repeated KeyValue values = 1; }
 `;
 
-const Request = protobuf.parse(OTLP_TRACE_PROTO).root.lookupType('ExportTraceServiceRequest');
+const ROOT = protobuf.parse(OTLP_TRACE_PROTO).root;
+const Request = ROOT.lookupType('ExportTraceServiceRequest');
+const Response = ROOT.lookupType('ExportTraceServiceResponse');
 const JSON_SHAPE = { longs: String, enums: String, bytes: String, defaults: false };
 
 export interface ReceivedSpan {
@@ -114,6 +117,8 @@ function toSpans(req: RawRequest): ReceivedSpan[] {
 const listSpans = (spans: ReceivedSpan[]) =>
   spans.map((s) => `${s.name} [${SpanKind[s.kind]}] ${s.spanId}<-${s.parentSpanId ?? 'root'}`).join('\n  ') || '(none)';
 
+type PartialSuccess = { rejectedSpans: number; errorMessage: string };
+
 export interface OtlpReceiverOptions {
   /** A fixed port (to restart a receiver where exporters expect it). @default any free port */
   port?: number;
@@ -124,6 +129,8 @@ export interface OtlpReceiverOptions {
   reject?: () => { code: grpc.status; details: string } | undefined;
   /** Answers each export only after this long (a slow collector). @default 0 */
   delayMillis?: number;
+  /** Accepts each export but reports this many spans rejected, with this message. */
+  partialSuccess?: { rejectedSpans: number; errorMessage: string };
 }
 
 export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
@@ -138,12 +145,14 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       requestStream: false,
       responseStream: false,
       requestDeserialize: (buf: Buffer) => Request.decode(buf),
-      responseSerialize: () => Buffer.alloc(0), // empty ExportTraceServiceResponse: full success
+      // Empty: full success; or the partial success the options ask for.
+      responseSerialize: (value: { rejectedSpans: number; errorMessage: string } | null) =>
+        value ? Buffer.from(Response.encode(Response.fromObject({ partialSuccess: value })).finish()) : Buffer.alloc(0),
       requestSerialize: unsupported,
       responseDeserialize: unsupported,
     },
   }, {
-    Export: (call: grpc.ServerUnaryCall<protobuf.Message, null>, callback: grpc.sendUnaryData<null>) => {
+    Export: (call: grpc.ServerUnaryCall<protobuf.Message, PartialSuccess | null>, callback: grpc.sendUnaryData<PartialSuccess | null>) => {
       attempts.count += 1;
       if (options.delayMillis) {
         const timer = setTimeout(() => callback(null, null), options.delayMillis);
@@ -154,7 +163,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       if (rejection) return callback({ code: rejection.code, details: rejection.details }, null);
       requests.push(Request.toObject(call.request, JSON_SHAPE));
       spans.push(...toSpans(Request.toObject(call.request, { longs: String })));
-      callback(null, null);
+      callback(null, options.partialSuccess ?? null);
     },
   });
   const port = await new Promise<number>((resolve, reject) => {

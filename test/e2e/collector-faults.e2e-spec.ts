@@ -101,6 +101,18 @@ describe('collector faults (the sample under the cluster, 2 workers)', () => {
     expect(tracingLines(app).some((line) => line.includes('does not answer'))).toBe(false);
   }, 60_000);
 
+  it('a partial success is logged with the reason, not retried', async () => {
+    const collector = await receiver({ partialSuccess: { rejectedSpans: 2, errorMessage: 'attribute too long' } });
+    app = await startCluster(collector.url, { OTEL_BSP_SCHEDULE_DELAY: '60000' });
+    const traces = await traffic(app, 6);
+    expect((await app.stop('SIGTERM', 20_000)).code).toBe(0);
+    expect(collector.attempts.count).toBeLessThanOrEqual(2); // one batch per worker: no retry
+    expect(traces.every((traceId) => collector.spans.some((s) => s.traceId === traceId))).toBe(true);
+    const lines = app.stdout.concat(app.stderr).filter((line) => line.includes('Partial Success'));
+    expect(lines.length).toBe(collector.attempts.count);
+    for (const line of lines) expect(line).toMatch(/"rejectedSpans":"?2"?.*"errorMessage":"attribute too long"/);
+  }, 60_000);
+
   it('a collector answering UNAVAILABLE is retried, with backoff, not in a storm', async () => {
     let rejecting = true;
     const collector = await receiver({ reject: () => (rejecting ? { code: grpc.status.UNAVAILABLE, details: 'restarting' } : undefined) });
