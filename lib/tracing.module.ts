@@ -6,9 +6,8 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { APP_INTERCEPTOR, ModuleRef } from '@nestjs/core';
+import { ModuleRef } from '@nestjs/core';
 import { RequestHookRunner } from './http/request-hook.runner';
-import { TracingInterceptor } from './http/tracing.interceptor';
 import type { TracingRequestHook } from './interfaces/tracing-hook.interface';
 import type { TracingModuleOptions } from './interfaces/tracing-options.interface';
 import { configureInstrumentations } from './sdk/configure';
@@ -19,16 +18,13 @@ import { getTestingRegistry } from './testing/testing.registry';
 import { TracingConfigError } from './tracing.errors';
 import { startTracingSdk, type TracingSdkHandle } from './sdk/tracing.sdk';
 import { ConfigurableModuleClass, OPTIONS_TYPE, TRACING_MODULE_OPTIONS } from './tracing.module-definition';
-import { TracingRuntime } from './tracing.runtime';
 
 /**
  * Phase 2 of the two-phase start, the counterpart of Django's `AppConfig.ready()`: on module init
  * it starts the process's tracing SDK and configures the instrumentations that
  * `nestjs-tracing/register` installed; on application shutdown it flushes and stops the SDK.
  */
-@Module({
-  providers: [TracingRuntime, { provide: APP_INTERCEPTOR, useClass: TracingInterceptor }],
-})
+@Module({})
 export class TracingModule extends ConfigurableModuleClass implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('TracingModule');
   private sdk?: TracingSdkHandle;
@@ -36,7 +32,6 @@ export class TracingModule extends ConfigurableModuleClass implements OnModuleIn
   constructor(
     @Inject(TRACING_MODULE_OPTIONS) private readonly options: TracingModuleOptions,
     private readonly moduleRef: ModuleRef,
-    private readonly runtime: TracingRuntime,
   ) {
     super();
   }
@@ -49,7 +44,7 @@ export class TracingModule extends ConfigurableModuleClass implements OnModuleIn
   onModuleInit(): void {
     // Throws TracingConfigError on a bad option: start-up fails rather than run half-traced.
     const config = resolveTracingConfig(this.options);
-    this.runtime.hooks = new RequestHookRunner(this.resolveHook(this.options.requestHook));
+    const hooks = new RequestHookRunner(this.resolveHook(this.options.requestHook));
     this.sdk = startTracingSdk(config);
     if (!this.sdk.enabled) {
       this.logger.log('OTEL_SDK_DISABLED=true: tracing is off.');
@@ -57,7 +52,7 @@ export class TracingModule extends ConfigurableModuleClass implements OnModuleIn
     }
     this.logger.log(this.sdk.summary);
     const instrumentations = getRegisteredInstrumentations();
-    if (instrumentations) configureInstrumentations(instrumentations, config, this.runtime.hooks);
+    if (instrumentations) configureInstrumentations(instrumentations, config, hooks);
     // The testing kit patches the modules jest loaded itself; require hooks never fire there.
     if (!getTestingRegistry()) for (const problem of findUnpatchedTargets()) this.logger.error(problem);
   }

@@ -15,10 +15,9 @@ import { redactUrl } from '../sdk/url-redaction';
  */
 export function outgoingHttpConfig(
   config: ResolvedTracingConfig,
-): Pick<HttpInstrumentationConfig, 'ignoreOutgoingRequestHook' | 'redactedQueryParams' | 'redactedQueryParamsServer'> {
+): Pick<HttpInstrumentationConfig, 'ignoreOutgoingRequestHook' | 'redactedQueryParams'> {
   return {
     redactedQueryParams: config.redactedQueryParams,
-    redactedQueryParamsServer: config.redactedQueryParams,
     ignoreOutgoingRequestHook: config.outgoingSpans
       ? undefined
       : (options: RequestOptions) => {

@@ -15,6 +15,14 @@ export class RequestHookRunner {
 
   constructor(private readonly hook?: TracingRequestHook) {}
 
+  get hasOnRequest(): boolean {
+    return typeof this.hook?.onRequest === 'function';
+  }
+
+  get hasOnResponse(): boolean {
+    return typeof this.hook?.onResponse === 'function';
+  }
+
   onRequest(span: Span, request: unknown): void {
     const hook = this.hook;
     if (!hook?.onRequest || !span.isRecording()) return;

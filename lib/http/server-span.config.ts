@@ -1,74 +1,46 @@
-import { ServerResponse, type IncomingMessage } from 'node:http';
-import { context, type Attributes } from '@opentelemetry/api';
-import { getRPCMetadata, RPCType } from '@opentelemetry/core';
-import type { HttpInstrumentationConfig } from '@opentelemetry/instrumentation-http';
+import type { IncomingMessage } from 'node:http';
+import type { Attributes } from '@opentelemetry/api';
 import type { ResolvedTracingConfig } from '../sdk/tracing.config';
 import { captureHeaders } from './header-capture';
 import type { RequestHookRunner } from './request-hook.runner';
-import { pathOf, routeOf } from './route.util';
-
-const KNOWN_METHODS = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE']);
+import { pathOf } from './route.util';
+import type { ServerSpanSettings } from './server-span.instrumentation';
 
 /**
- * The HTTP instrumentation's configuration for this app. The instrumentation owns the SERVER span
- * (opened in the server's `request` emit, before any middleware; ended when the response closes)
- * and names it `METHOD route` from `getRPCMetadata(...).route`; we only feed it.
+ * The SERVER span's configuration for this app: which requests are not traced, which headers and
+ * request properties are recorded, and the user's `onResponse` hook. Every optional step is left
+ * out when it is not configured, so the default request path runs none of them.
  */
-export function httpInstrumentationConfig(
-  config: ResolvedTracingConfig,
-  hooks: RequestHookRunner,
-): HttpInstrumentationConfig {
+export function serverSpanSettings(config: ResolvedTracingConfig, hooks: RequestHookRunner): ServerSpanSettings {
   const { excludedUrls, tracedRequestAttributes, captureHeaders: headers } = config;
+  const requestHeaders = headers.request.length > 0;
+  const responseHeaders = headers.response.length > 0;
+  const pick = tracedRequestAttributes.length > 0;
   return {
-    requireParentforOutgoingSpans: true,
-    ignoreIncomingRequestHook:
+    isExcluded:
       excludedUrls.length > 0
         ? (request) => {
             const path = pathOf(request.url);
             return excludedUrls.some((pattern) => pattern.test(path));
           }
+        : () => false,
+    redactedQueryParams: new Set(config.redactedQueryParams),
+    onStart: requestHeaders
+      ? (request) => captureHeaders('request', headers.request, headers.sanitize, (name) => request.headers[name])
+      : undefined,
+    onEnd:
+      pick || responseHeaders || hooks.hasOnResponse
+        ? (span, request, response) => {
+            if (pick) span.setAttributes(pickRequestAttributes(request, tracedRequestAttributes));
+            if (responseHeaders) {
+              span.setAttributes(
+                captureHeaders('response', headers.response, headers.sanitize, (name) => response.getHeader(name)),
+              );
+            }
+            hooks.onResponse(span, request, response);
+          }
         : undefined,
-    startIncomingSpanHook:
-      headers.request.length > 0
-        ? (request) =>
-            captureHeaders('request', headers.request, headers.sanitize, (name) => request.headers[name])
-        : undefined,
-    responseHook: (_span, response) => {
-      if (response instanceof ServerResponse) response.on('finish', recordRouteIfMissing);
-    },
-    applyCustomAttributesOnSpan: (span, request, response) => {
-      if (!(response instanceof ServerResponse)) return;
-      // The instrumentation names a span by the raw method; the conventions say `HTTP` for one
-      // outside the known set (it already records http.request.method=_OTHER).
-      const method = (request as IncomingMessage).method;
-      if (method !== undefined && !KNOWN_METHODS.has(method)) {
-        const route = getRPCMetadata(context.active())?.route;
-        span.updateName(route ? `HTTP ${route}` : 'HTTP');
-      }
-      if (tracedRequestAttributes.length > 0) {
-        span.setAttributes(pickRequestAttributes(request as IncomingMessage, tracedRequestAttributes));
-      }
-      if (headers.response.length > 0) {
-        span.setAttributes(
-          captureHeaders('response', headers.response, headers.sanitize, (name) => response.getHeader(name)),
-        );
-      }
-      hooks.onResponse(span, request, response);
-    },
   };
-}
-
-/**
- * Runs when the response is written (before the instrumentation reads the route on `close`). The
- * global interceptor sets the route for requests that reach a handler; this covers the ones that
- * end earlier, e.g. a guard's 401, where interceptors never run but the adapter already matched.
- * It runs in the request's context because the instrumentation bound the response emitter to it.
- */
-function recordRouteIfMissing(this: ServerResponse): void {
-  const rpc = getRPCMetadata(context.active());
-  if (rpc?.type !== RPCType.HTTP || rpc.route !== undefined) return;
-  const route = routeOf(this.req);
-  if (route !== undefined) rpc.route = route;
 }
 
 function pickRequestAttributes(request: IncomingMessage, names: readonly string[]): Attributes {

@@ -71,6 +71,15 @@ export interface TracingModuleOptions {
    */
   captureHeaders?: CaptureHeadersOptions;
   /**
+   * Record Nest's two INTERNAL spans per request (`OrdersController.findOne`, the request context,
+   * and `findOne`, the handler) between the SERVER span and the database spans. Off by default:
+   * they cost as much CPU as the SERVER span and tell what its `nestjs.controller` and
+   * `nestjs.callback` attributes already say (see bench/README.md); turn them on to see guards,
+   * pipes and interceptors apart from the handler's own time.
+   * @default OTEL_NESTJS_NEST_SPANS (`true`/`false`), else false
+   */
+  nestSpans?: boolean;
+  /**
    * Append the span's `traceparent` to each SQL statement as a sqlcommenter comment, so
    * PostgreSQL logs (and `pg_stat_activity`) link to traces.
    * @default true

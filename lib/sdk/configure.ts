@@ -1,5 +1,5 @@
 import { outgoingHttpConfig, undiciInstrumentationConfig } from '../http/client-span.config';
-import { httpInstrumentationConfig } from '../http/server-span.config';
+import { serverSpanSettings } from '../http/server-span.config';
 import type { RequestHookRunner } from '../http/request-hook.runner';
 import { pgInstrumentationConfig } from '../db/pg.config';
 import type { TracingInstrumentations } from './instrumentations';
@@ -11,7 +11,14 @@ export function configureInstrumentations(
   config: ResolvedTracingConfig,
   hooks: RequestHookRunner,
 ): void {
-  instrumentations.http.setConfig({ ...httpInstrumentationConfig(config, hooks), ...outgoingHttpConfig(config) });
+  instrumentations.server.configure(serverSpanSettings(config, hooks));
+  instrumentations.nest.nestSpans = config.nestSpans;
+  instrumentations.nest.onRequest = hooks.hasOnRequest ? (span, request) => hooks.onRequest(span, request) : undefined;
+  instrumentations.http.setConfig({
+    requireParentforOutgoingSpans: true,
+    disableIncomingRequestInstrumentation: true,
+    ...outgoingHttpConfig(config),
+  });
   instrumentations.undici.setConfig(undiciInstrumentationConfig(config));
   instrumentations.pg.setConfig(pgInstrumentationConfig(config));
 }

@@ -1,16 +1,21 @@
 import { getBooleanFromEnv } from '@opentelemetry/core';
 import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { PgPoolContextInstrumentation } from '../db/pg-pool-context.instrumentation';
+import { ServerSpanInstrumentation } from '../http/server-span.instrumentation';
+import { NestHandlerInstrumentation } from '../nest/nest-handler.instrumentation';
 import { INSTRUMENTATIONS_KEY } from '../tracing.constants';
 
 /** The instrumentations the product needs, and only those: no fs/net/dns noise. */
 export interface TracingInstrumentations {
+  /** The SERVER span of each incoming request (ours: leaner than the HTTP instrumentation's). */
+  readonly server: ServerSpanInstrumentation;
+  /** Outgoing `node:http`/`https` calls only. */
   readonly http: HttpInstrumentation;
-  readonly nest: NestInstrumentation;
+  /** Nest's part: controller names, 5xx exceptions, the `onRequest` hook, the optional Nest spans. */
+  readonly nest: NestHandlerInstrumentation;
   readonly pg: PgInstrumentation;
   readonly pgPoolContext: PgPoolContextInstrumentation;
   /** Global `fetch`: undici reports through diagnostics channels, so nothing is patched. */
@@ -34,8 +39,10 @@ export function registerInstrumentations(): TracingInstrumentations | undefined 
   if (getBooleanFromEnv('OTEL_SDK_DISABLED')) return undefined;
   const instrumentations: TracingInstrumentations = {
     // Until phase 2 configures them, these are safe defaults: no client spans outside a request.
-    http: new HttpInstrumentation({ requireParentforOutgoingSpans: true }),
-    nest: new NestInstrumentation(),
+    server: new ServerSpanInstrumentation(),
+    // Read when `http` is patched, so it must be set here: the SERVER span is ours.
+    http: new HttpInstrumentation({ requireParentforOutgoingSpans: true, disableIncomingRequestInstrumentation: true }),
+    nest: new NestHandlerInstrumentation(),
     pg: new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
     // After pg, on purpose: its pg-pool patch must wrap the pg instrumentation's one.
     pgPoolContext: new PgPoolContextInstrumentation(),
@@ -51,5 +58,5 @@ export function getRegisteredInstrumentations(): TracingInstrumentations | undef
 }
 
 export function listInstrumentations(set: TracingInstrumentations): InstrumentationBase[] {
-  return [set.http, set.nest, set.pg, set.pgPoolContext, set.undici];
+  return [set.server, set.http, set.nest, set.pg, set.pgPoolContext, set.undici];
 }

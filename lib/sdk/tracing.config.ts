@@ -41,6 +41,7 @@ export interface ResolvedTracingConfig {
   excludedUrls: RegExp[];
   tracedRequestAttributes: string[];
   captureHeaders: { request: string[]; response: string[]; sanitize: ReadonlySet<string> };
+  nestSpans: boolean;
   sqlCommenter: boolean;
   sqlLiterals: 'mask' | 'keep';
   dbSpansOutsideRequests: boolean;
@@ -79,6 +80,7 @@ export function resolveTracingConfig(options: TracingModuleOptions = {}): Resolv
       response: lower(headers.response ?? getStringListFromEnv('OTEL_INSTRUMENTATION_HTTP_CAPTURE_HEADERS_SERVER_RESPONSE') ?? []),
       sanitize: new Set([...lower(sanitize), ...ALWAYS_REDACTED_HEADERS]),
     },
+    nestSpans: options.nestSpans ?? envFlag('OTEL_NESTJS_NEST_SPANS') ?? false,
     sqlCommenter: options.sqlCommenter ?? true,
     sqlLiterals: resolveSqlLiterals(options.sqlLiterals),
     dbSpansOutsideRequests: options.dbSpansOutsideRequests ?? false,
