@@ -1,7 +1,7 @@
 import { outgoingHttpConfig, undiciInstrumentationConfig } from '../http/client-span.config';
 import { serverSpanSettings } from '../http/server-span.config';
 import type { RequestHookRunner } from '../http/request-hook.runner';
-import { pgInstrumentationConfig } from '../db/pg.config';
+import { pgSpanSettings } from '../db/pg.config';
 import type { TracingInstrumentations } from './instrumentations';
 import type { ResolvedTracingConfig } from './tracing.config';
 
@@ -20,5 +20,5 @@ export function configureInstrumentations(
     ...outgoingHttpConfig(config),
   });
   instrumentations.undici.setConfig(undiciInstrumentationConfig(config));
-  instrumentations.pg.setConfig(pgInstrumentationConfig(config));
+  instrumentations.pg.settings = pgSpanSettings(config);
 }

@@ -1,9 +1,8 @@
 import { getBooleanFromEnv } from '@opentelemetry/core';
 import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { PgPoolContextInstrumentation } from '../db/pg-pool-context.instrumentation';
+import { PgInstrumentation } from '../db/pg.instrumentation';
 import { ServerSpanInstrumentation } from '../http/server-span.instrumentation';
 import { NestHandlerInstrumentation } from '../nest/nest-handler.instrumentation';
 import { INSTRUMENTATIONS_KEY } from '../tracing.constants';
@@ -16,8 +15,8 @@ export interface TracingInstrumentations {
   readonly http: HttpInstrumentation;
   /** Nest's part: controller names, 5xx exceptions, the `onRequest` hook, the optional Nest spans. */
   readonly nest: NestHandlerInstrumentation;
+  /** Query spans (and the pool's callback context) for `pg`. */
   readonly pg: PgInstrumentation;
-  readonly pgPoolContext: PgPoolContextInstrumentation;
   /** Global `fetch`: undici reports through diagnostics channels, so nothing is patched. */
   readonly undici: UndiciInstrumentation;
 }
@@ -43,9 +42,7 @@ export function registerInstrumentations(): TracingInstrumentations | undefined 
     // Read when `http` is patched, so it must be set here: the SERVER span is ours.
     http: new HttpInstrumentation({ requireParentforOutgoingSpans: true, disableIncomingRequestInstrumentation: true }),
     nest: new NestHandlerInstrumentation(),
-    pg: new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true }),
-    // After pg, on purpose: its pg-pool patch must wrap the pg instrumentation's one.
-    pgPoolContext: new PgPoolContextInstrumentation(),
+    pg: new PgInstrumentation(),
     undici: new UndiciInstrumentation({ requireParentforSpans: true }),
   };
   registry[INSTRUMENTATIONS_KEY] = instrumentations;
@@ -58,5 +55,5 @@ export function getRegisteredInstrumentations(): TracingInstrumentations | undef
 }
 
 export function listInstrumentations(set: TracingInstrumentations): InstrumentationBase[] {
-  return [set.server, set.http, set.nest, set.pg, set.pgPoolContext, set.undici];
+  return [set.server, set.http, set.nest, set.pg, set.undici];
 }

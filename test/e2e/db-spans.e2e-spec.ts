@@ -1,4 +1,4 @@
-import { SpanKind } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { DataSource } from 'typeorm';
 import { ordersAppModule } from '../fixtures/orders/app.module';
@@ -67,6 +67,23 @@ describe('database spans (TypeORM over pg, real PostgreSQL)', () => {
     expect(received).toMatch(/^SELECT current_query\(\) AS query FROM orders WHERE id = \$1 \/\*traceparent='00-[0-9a-f]{32}-[0-9a-f]{16}-01'\*\/$/);
     expect(received).toContain(`00-${traceIdOf(db[0])}-${idOf(db[0])}-01`);
   });
+
+  it('marks a failing query ERROR, with the SQLSTATE as error.type, and the caller still gets the error', async () => {
+    const dataSource = ctx.app.app.get(DataSource);
+    const failure = await trace.getTracer('test').startActiveSpan('job', async (job) => {
+      try {
+        return await dataSource.query('SELECT * FROM no_such_table').then(() => undefined, (error: Error) => error);
+      } finally {
+        job.end();
+      }
+    });
+    expect(failure?.message).toMatch(/no_such_table/);
+    const [query] = clientSpansOf(ctx.tracing.spans());
+    expect(query.name).toBe('SELECT no_such_table');
+    expect(query.status.code).toBe(SpanStatusCode.ERROR);
+    expect(query.attributes['error.type']).toBe('42P01'); // undefined_table
+    expect(query.events.map((e) => e.name)).toEqual(['exception']);
+  });
 });
 
 describe('database span options', () => {
@@ -84,5 +101,18 @@ describe('database span options', () => {
     const outside: ReadableSpan[] = clientSpansOf(ctx.tracing.spans());
     expect(outside.map((s) => s.name)).toEqual(['SELECT orders']);
     expect(outside[0].parentSpanContext).toBeUndefined();
+  });
+});
+
+describe('dbConnectSpans: true', () => {
+  const ctx = useTracedApp(() => ordersAppModule(databaseUrl(), { dbConnectSpans: true }));
+
+  it('records the pool checkout of each query under the request, next to the query', async () => {
+    const { server, db } = await get(ctx, '/orders/1');
+    const connect = db.filter((s) => s.name === 'pg-pool.connect');
+    expect(connect.length).toBeGreaterThanOrEqual(1);
+    expect(connect[0].attributes['db.system.name']).toBe('postgresql');
+    expect(traceIdOf(connect[0])).toBe(traceIdOf(server));
+    expect(db.filter((s) => s.name === 'SELECT orders')).toHaveLength(1);
   });
 });
