@@ -8,6 +8,6 @@ export const {
   ASYNC_OPTIONS_TYPE,
 } = new ConfigurableModuleBuilder<TracingModuleOptions>()
   .setClassMethodName('forRoot')
-  // One tracing setup per process: global by default so the interceptor sees every module.
+  // One tracing setup per process: global by default, like the SDK it starts.
   .setExtras({ isGlobal: true }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
   .build();

@@ -109,7 +109,7 @@ export class ServerSpanInstrumentation extends InstrumentationBase {
         span.setAttribute('error.type', String(status));
         span.setStatus({ code: SpanStatusCode.ERROR });
       }
-      // The interceptor may have set it; otherwise the adapter's match, e.g. after a guard's 401.
+      // Set early when an onRequest hook runs; otherwise the adapter's match (also after a guard's 401).
       const route = rpc.route ?? routeOf(request);
       if (route !== undefined) {
         span.setAttribute('http.route', route);

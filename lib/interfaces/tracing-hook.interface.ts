@@ -19,8 +19,9 @@ import type { Span } from '@opentelemetry/api';
  */
 export interface TracingRequestHook<Req = unknown, Res = unknown> {
   /**
-   * Called once per request after guards have run (so `request.user` is set) and before the
-   * handler, with the request's SERVER span. Not called when a guard rejects the request.
+   * Called once per request after guards have run (so `request.user` is set) and before
+   * interceptors, pipes and the handler, with the request's SERVER span — so also for a request
+   * a pipe rejects (400). Not called when a guard rejects the request.
    */
   onRequest?(span: Span, request: Req): void | Promise<void>;
 
