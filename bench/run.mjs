@@ -59,6 +59,18 @@ const VARIANTS = {
     env: { OTEL_TRACES_EXPORTER: 'none' },
     ablation: true,
   },
+  'nestjs-tracing-nest-spans': {
+    description: 'nestjs-tracing with OTEL_NESTJS_NEST_SPANS=true: the two Nest INTERNAL spans per request as well',
+    args: ['variants/nestjs-tracing.js'],
+    env: { OTEL_NESTJS_NEST_SPANS: 'true' },
+    ablation: true,
+  },
+  'nestjs-tracing-no-sqlcommenter': {
+    description: 'nestjs-tracing with OTEL_NESTJS_SQL_COMMENTER=false: statements sent without the traceparent comment',
+    args: ['variants/nestjs-tracing.js'],
+    env: { OTEL_NESTJS_SQL_COMMENTER: 'false' },
+    ablation: true,
+  },
   'floor-interceptor': {
     description: 'floor + one global pass-through Nest interceptor',
     args: ['variants/floor-interceptor.js'],

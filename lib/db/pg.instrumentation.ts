@@ -100,9 +100,15 @@ export class PgInstrumentation extends InstrumentationBase {
       }
       const call = Array.prototype.slice.call(args) as unknown[];
       // A named (prepared) statement must keep its text: the comment would differ on each call.
-      if (settings.sqlCommenter && typeof first === 'string') call[0] = withTraceComment(span, first);
-      else if (settings.sqlCommenter && typeof first === 'object' && first.name === undefined && typeof first.submit !== 'function') {
-        call[0] = { ...first, text: withTraceComment(span, text) };
+      if (settings.sqlCommenter) {
+        try {
+          if (typeof first === 'string') call[0] = withTraceComment(span, first);
+          else if (typeof first === 'object' && first.name === undefined && typeof first.submit !== 'function') {
+            call[0] = { ...first, text: withTraceComment(span, text) };
+          }
+        } catch {
+          // The statement goes out as the caller wrote it.
+        }
       }
       const last = call.length - 1;
       if (typeof call[last] === 'function') {

@@ -82,7 +82,7 @@ export interface TracingModuleOptions {
   /**
    * Append the span's `traceparent` to each SQL statement as a sqlcommenter comment, so
    * PostgreSQL logs (and `pg_stat_activity`) link to traces.
-   * @default true
+   * @default OTEL_NESTJS_SQL_COMMENTER (`true`/`false`), else true
    */
   sqlCommenter?: boolean;
   /**

@@ -134,8 +134,12 @@ export class NestHandlerInstrumentation extends InstrumentationBase {
 
 function wrapNext(original: Next): Next {
   return function next(this: unknown, exception: unknown, host: unknown): unknown {
-    const rpc = getRPCMetadata(context.active());
-    if (rpc?.type === RPCType.HTTP) recordServerError(rpc.span, exception);
+    try {
+      const rpc = getRPCMetadata(context.active());
+      if (rpc?.type === RPCType.HTTP) recordServerError(rpc.span, exception);
+    } catch {
+      // A user exception whose getStatus() throws: Nest's own filters will deal with it.
+    }
     return original.call(this, exception, host);
   };
 }

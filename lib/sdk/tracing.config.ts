@@ -81,7 +81,7 @@ export function resolveTracingConfig(options: TracingModuleOptions = {}): Resolv
       sanitize: new Set([...lower(sanitize), ...ALWAYS_REDACTED_HEADERS]),
     },
     nestSpans: options.nestSpans ?? envFlag('OTEL_NESTJS_NEST_SPANS') ?? false,
-    sqlCommenter: options.sqlCommenter ?? true,
+    sqlCommenter: options.sqlCommenter ?? envFlag('OTEL_NESTJS_SQL_COMMENTER') ?? true,
     sqlLiterals: resolveSqlLiterals(options.sqlLiterals),
     dbSpansOutsideRequests: options.dbSpansOutsideRequests ?? false,
     dbConnectSpans: options.dbConnectSpans ?? false,

@@ -13,6 +13,8 @@ const ENV_VARS = [
   'OTEL_SDK_DISABLED',
   'OTEL_NESTJS_OUTGOING_SPANS',
   'OTEL_NESTJS_REDACTED_QUERY_PARAMS',
+  'OTEL_NESTJS_NEST_SPANS',
+  'OTEL_NESTJS_SQL_COMMENTER',
 ];
 
 function configError(resolve: () => unknown): TracingConfigError {
@@ -69,6 +71,16 @@ describe('resolveTracingConfig', () => {
       expect(resolveTracingConfig()).toMatchObject({ outgoingSpans: false, redactedQueryParams: expect.arrayContaining(['sig', 'token', 'api_key']) });
       expect(resolveTracingConfig({ outgoingSpans: true, redactedQueryParams: ['k'] }).outgoingSpans).toBe(true);
       expect(resolveTracingConfig({ redactedQueryParams: ['k'] }).redactedQueryParams).not.toContain('token');
+    });
+
+    it('leaves the Nest spans off and sqlcommenter on by default; OTEL_NESTJS_NEST_SPANS / OTEL_NESTJS_SQL_COMMENTER switch them; options win', () => {
+      expect(resolveTracingConfig()).toMatchObject({ nestSpans: false, sqlCommenter: true });
+      process.env.OTEL_NESTJS_NEST_SPANS = 'true';
+      process.env.OTEL_NESTJS_SQL_COMMENTER = 'false';
+      expect(resolveTracingConfig()).toMatchObject({ nestSpans: true, sqlCommenter: false });
+      expect(resolveTracingConfig({ nestSpans: false, sqlCommenter: true })).toMatchObject({ nestSpans: false, sqlCommenter: true });
+      process.env.OTEL_NESTJS_NEST_SPANS = 'on';
+      expect(configError(() => resolveTracingConfig()).message).toContain('OTEL_NESTJS_NEST_SPANS="on" is not a boolean');
     });
 
     it('stops start-up on an OTEL_NESTJS_OUTGOING_SPANS that is not a boolean, naming it', () => {
