@@ -26,9 +26,9 @@ interface PoolClass {
 /**
  * Database spans for `pg` (and so TypeORM, MikroORM, Knex over pg): one CLIENT span per query
  * made inside a request, with sqlcommenter. Ours rather than `@opentelemetry/instrumentation-pg`,
- * which measured at about twice the per-query cost (it builds each span twice over — a config
- * copy, metric attribute maps and a duration histogram, a hook call with fresh objects — and
- * rebinds every callback); the names and attributes follow the stable database conventions.
+ * which does more per query (a config copy, metric attribute maps and a duration histogram, a hook
+ * call with fresh objects, every callback re-bound): replacing it took the bench's db route from
+ * +278 to +216 µs per request on Node 20. Names and attributes follow the stable conventions.
  *
  * It also keeps `pool.connect(callback)` in its caller's context: when every connection is busy,
  * pg-pool runs the queued callback from whichever request releases one, and that request's
