@@ -71,6 +71,22 @@ const VARIANTS = {
     env: { OTEL_NESTJS_SQL_COMMENTER: 'false' },
     ablation: true,
   },
+  // Node 24 sizes V8's young generation from the allocation rate: the same three with it capped.
+  'untraced-semi16': {
+    description: 'untraced with --max-semi-space-size=16',
+    args: ['--max-semi-space-size=16', 'app/main.js'],
+    ablation: true,
+  },
+  'nestjs-tracing-semi16': {
+    description: 'nestjs-tracing with --max-semi-space-size=16',
+    args: ['--max-semi-space-size=16', 'variants/nestjs-tracing.js'],
+    ablation: true,
+  },
+  'floor-semi16': {
+    description: 'floor with --max-semi-space-size=16',
+    args: ['--max-semi-space-size=16', '--require', './variants/floor.js', 'app/main.js'],
+    ablation: true,
+  },
   'floor-interceptor': {
     description: 'floor + one global pass-through Nest interceptor',
     args: ['variants/floor-interceptor.js'],
