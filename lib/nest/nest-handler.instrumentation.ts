@@ -12,7 +12,15 @@ import { spanController } from './nest-spans';
 type Handler = (this: unknown, ...args: unknown[]) => unknown;
 type Create = (this: unknown, instance: object, callback: Handler, ...rest: unknown[]) => Handler;
 type Next = (this: unknown, exception: unknown, host: unknown) => unknown;
-type Intercept = (this: unknown, interceptors: unknown[], args: unknown[], ...rest: unknown[]) => Promise<unknown>;
+type Intercept = (
+  this: unknown,
+  interceptors: unknown[],
+  args: unknown[],
+  instance: unknown,
+  callback: unknown,
+  next: unknown,
+  type?: string,
+) => Promise<unknown>;
 interface InterceptorsConsumerModule {
   InterceptorsConsumer: { prototype: { intercept: Intercept } };
 }
@@ -38,7 +46,6 @@ const SUPPORTED = ['>=10.0.0 <12'];
  * - `requestHook.onRequest` runs where Nest enters the interceptor chain: after guards (so
  *   `request.user` is set), before interceptors, pipes and the handler, as a global interceptor
  *   would, and with the route already recorded.
-
  */
 export class NestHandlerInstrumentation extends InstrumentationBase {
   /** Set in phase 2, read per request; `undefined` until then. */
@@ -117,17 +124,18 @@ export class NestHandlerInstrumentation extends InstrumentationBase {
 
   private wrapIntercept(original: Intercept): Intercept {
     const onRequest = (): ((span: Span, request: unknown) => void) | undefined => this.onRequest;
-    return function intercept(this: unknown, interceptors: unknown[], args: unknown[], ...rest: unknown[]): Promise<unknown> {
+    // Called on every request, hook or not: fixed parameters, no rest array.
+    return function intercept(this: unknown, interceptors, args, instance, callback, next, type): Promise<unknown> {
       const hook = onRequest();
-      // (interceptors, args, instance, callback, next, type): only HTTP requests have a SERVER span.
-      if (hook !== undefined && rest[3] === 'http') {
+      // Only HTTP requests have a SERVER span (`args` is `[req, res, next]`).
+      if (hook !== undefined && type === 'http') {
         const rpc = getRPCMetadata(context.active());
         if (rpc?.type === RPCType.HTTP) {
           rpc.route ??= routeOf(args[0]);
           hook(rpc.span, args[0]);
         }
       }
-      return original.call(this, interceptors, args, ...rest);
+      return original.call(this, interceptors, args, instance, callback, next, type);
     };
   }
 }
