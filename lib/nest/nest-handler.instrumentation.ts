@@ -21,15 +21,6 @@ type Intercept = (
   next: unknown,
   type?: string,
 ) => Promise<unknown>;
-interface InterceptorsConsumerModule {
-  InterceptorsConsumer: { prototype: { intercept: Intercept } };
-}
-interface RouterExecutionContextModule {
-  RouterExecutionContext: { prototype: { create: Create } };
-}
-interface ExceptionsHandlerModule {
-  ExceptionsHandler: { prototype: { next: Next } };
-}
 
 const SUPPORTED = ['>=10.0.0 <12'];
 
@@ -58,42 +49,37 @@ export class NestHandlerInstrumentation extends InstrumentationBase {
   }
 
   protected init(): InstrumentationNodeModuleDefinition[] {
-    const router = new InstrumentationNodeModuleFile(
-      '@nestjs/core/router/router-execution-context.js',
-      SUPPORTED,
-      (module: RouterExecutionContextModule, version?: string) => {
-        this._wrap(module.RouterExecutionContext.prototype, 'create', (original: Create) => this.wrapCreate(original, version));
-        return module;
-      },
-      (module: RouterExecutionContextModule) => {
-        if (module) this._unwrap(module.RouterExecutionContext.prototype, 'create');
-      },
-    );
-    const exceptions = new InstrumentationNodeModuleFile(
-      '@nestjs/core/exceptions/exceptions-handler.js',
-      SUPPORTED,
-      (module: ExceptionsHandlerModule) => {
-        this._wrap(module.ExceptionsHandler.prototype, 'next', wrapNext);
-        return module;
-      },
-      (module: ExceptionsHandlerModule) => {
-        if (module) this._unwrap(module.ExceptionsHandler.prototype, 'next');
-      },
-    );
-    const interceptors = new InstrumentationNodeModuleFile(
-      '@nestjs/core/interceptors/interceptors-consumer.js',
-      SUPPORTED,
-      (module: InterceptorsConsumerModule) => {
-        this._wrap(module.InterceptorsConsumer.prototype, 'intercept', (original: Intercept) => this.wrapIntercept(original));
-        return module;
-      },
-      (module: InterceptorsConsumerModule) => {
-        if (module) this._unwrap(module.InterceptorsConsumer.prototype, 'intercept');
-      },
-    );
-    return [
-      new InstrumentationNodeModuleDefinition('@nestjs/core', SUPPORTED, undefined, undefined, [router, exceptions, interceptors]),
+    const files = [
+      this.wrapFile('router/router-execution-context.js', 'RouterExecutionContext', 'create', (original, version) =>
+        this.wrapCreate(original as Create, version),
+      ),
+      this.wrapFile('exceptions/exceptions-handler.js', 'ExceptionsHandler', 'next', (original) => wrapNext(original as Next)),
+      this.wrapFile('interceptors/interceptors-consumer.js', 'InterceptorsConsumer', 'intercept', (original) =>
+        this.wrapIntercept(original as Intercept),
+      ),
     ];
+    return [new InstrumentationNodeModuleDefinition('@nestjs/core', SUPPORTED, undefined, undefined, files)];
+  }
+
+  /** One method of one class exported by a `@nestjs/core` file, wrapped and unwrapped. */
+  private wrapFile(
+    file: string,
+    className: string,
+    method: string,
+    wrapper: (original: unknown, version: string | undefined) => unknown,
+  ): InstrumentationNodeModuleFile {
+    type Exports = Record<string, { prototype: Record<string, unknown> }>;
+    return new InstrumentationNodeModuleFile(
+      `@nestjs/core/${file}`,
+      SUPPORTED,
+      (module: Exports, version?: string) => {
+        this._wrap(module[className].prototype, method, (original: unknown) => wrapper(original, version) as never);
+        return module;
+      },
+      (module: Exports | undefined) => {
+        if (module) this._unwrap(module[className].prototype, method);
+      },
+    );
   }
 
   private wrapCreate(original: Create, version: string | undefined): Create {
