@@ -41,6 +41,8 @@ const SUPPORTED = ['>=10.0.0 <12'];
 export class NestHandlerInstrumentation extends InstrumentationBase {
   /** Set in phase 2, read per request; `undefined` until then. */
   nestSpans?: boolean;
+  /** Query parameters redacted in the Nest request-context span's `url.full`. */
+  redactedQueryParams: ReadonlySet<string> = new Set();
   /** The app's `requestHook.onRequest`, run through its runner (never throws). */
   onRequest?: (span: Span, request: unknown) => void;
 
@@ -85,13 +87,14 @@ export class NestHandlerInstrumentation extends InstrumentationBase {
   private wrapCreate(original: Create, version: string | undefined): Create {
     const nestSpans = (): boolean | undefined => this.nestSpans;
     const tracer = (): Tracer => this.tracer;
+    const sensitive = (): ReadonlySet<string> => this.redactedQueryParams;
     return function create(this: unknown, instance: object, callback: Handler, ...rest: unknown[]): Handler {
       // (…, methodName, moduleKey, requestMethod, contextId): a request-scoped controller gets a
       // handler per request, long after phase 2; build only the variant the option asks for.
       const known = rest[3] !== undefined ? nestSpans() : undefined;
       let spanned: Handler | undefined;
       if (known !== false) {
-        const spans = spanController(tracer(), version, instance, callback);
+        const spans = spanController(tracer(), version, instance, callback, sensitive);
         spanned = spans.wrapRoute(original.call(this, instance, spans.callback, ...rest));
       }
       const plain = known === true ? spanned! : original.call(this, instance, callback, ...rest);

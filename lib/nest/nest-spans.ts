@@ -1,4 +1,5 @@
 import { context, SpanStatusCode, trace, type Attributes, type Span, type Tracer } from '@opentelemetry/api';
+import { redactUrl } from '../sdk/url-redaction';
 
 type Handler = (this: unknown, ...args: unknown[]) => unknown;
 
@@ -8,7 +9,13 @@ type Handler = (this: unknown, ...args: unknown[]) => unknown;
  * `OrdersController.findOne` (`nestjs.type=request_context`: guards, interceptors, pipes and the
  * handler) around `findOne` (`nestjs.type=handler`: the controller method alone).
  */
-export function spanController(tracer: Tracer, version: string | undefined, instance: object, callback: Handler): {
+export function spanController(
+  tracer: Tracer,
+  version: string | undefined,
+  instance: object,
+  callback: Handler,
+  sensitive: () => ReadonlySet<string>,
+): {
   callback: Handler;
   wrapRoute(route: Handler): Handler;
 } {
@@ -36,12 +43,17 @@ export function spanController(tracer: Tracer, version: string | undefined, inst
           'nestjs.controller': controller,
           'nestjs.callback': callbackName,
           'http.request.method': req?.method,
-          'url.full': req?.originalUrl ?? req?.url,
+          'url.full': fullUrl(req?.originalUrl ?? req?.url, sensitive()),
         };
         // eslint-disable-next-line prefer-rest-params
         return inSpan(tracer.startSpan(name, { attributes }), route, this, arguments);
       },
   };
+}
+
+/** The raw request URL, with the values of sensitive query parameters redacted. */
+function fullUrl(url: string | undefined, sensitive: ReadonlySet<string>): string | undefined {
+  return url === undefined ? undefined : (redactUrl(url, sensitive) ?? url);
 }
 
 function inSpan(span: Span, fn: Handler, self: unknown, args: IArguments): Promise<unknown> {

@@ -13,6 +13,7 @@ export function configureInstrumentations(
 ): void {
   instrumentations.server.configure(serverSpanSettings(config, hooks));
   instrumentations.nest.nestSpans = config.nestSpans;
+  instrumentations.nest.redactedQueryParams = new Set(config.redactedQueryParams);
   instrumentations.nest.onRequest = hooks.hasOnRequest ? (span, request) => hooks.onRequest(span, request) : undefined;
   instrumentations.http.setConfig({
     requireParentforOutgoingSpans: true,

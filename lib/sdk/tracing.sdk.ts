@@ -17,7 +17,6 @@ import {
 } from '@opentelemetry/sdk-trace-node';
 import { LOG_PREFIX, SDK_KEY } from '../tracing.constants';
 import { getTestingRegistry } from '../testing/testing.registry';
-import { UrlRedactionSpanProcessor } from './url-redaction';
 import { TraceTreeExporter } from '../tree/trace-tree.exporter';
 import { getRegisteredInstrumentations, listInstrumentations } from './instrumentations';
 import { DeliveryLedger } from './delivery-ledger';
@@ -93,8 +92,6 @@ function createProvider(config: ResolvedTracingConfig): Pick<SdkState, 'provider
     resource,
     spanLimits: defaultSpanLimits(),
     spanProcessors: [
-      // First, so that no exporter ever sees an unredacted URL.
-      new UrlRedactionSpanProcessor(config.redactedQueryParams),
       ...(counts ? [ledger] : []),
       // Under nestjs-tracing/testing, every app in the process exports into the kit's memory.
       ...exporterProcessors,

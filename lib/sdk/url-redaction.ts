@@ -1,5 +1,3 @@
-import type { Span, SpanProcessor } from '@opentelemetry/sdk-trace-node';
-
 export const REDACTED = 'REDACTED';
 
 /**
@@ -17,34 +15,4 @@ export function redactUrl(url: string, sensitive: ReadonlySet<string>): string |
     changed = true;
   }
   return changed ? `${url.slice(0, query)}?${params.toString()}` : undefined;
-}
-
-/**
- * Redacts `url.full` on spans whose instrumentation has no redaction of its own — the Nest
- * `request_context` span records the raw request URL — at start, before any processor exports
- * it. (The HTTP and undici spans are redacted by their own configuration.)
- */
-export class UrlRedactionSpanProcessor implements SpanProcessor {
-  private readonly sensitive: ReadonlySet<string>;
-
-  constructor(sensitive: Iterable<string>) {
-    this.sensitive = new Set(sensitive);
-  }
-
-  onStart(span: Span): void {
-    const full = span.attributes['url.full'];
-    if (typeof full !== 'string') return;
-    const redacted = redactUrl(full, this.sensitive);
-    if (redacted !== undefined) span.setAttribute('url.full', redacted);
-  }
-
-  onEnd(): void {}
-
-  forceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return Promise.resolve();
-  }
 }
