@@ -31,19 +31,14 @@ export function processCpuMicros(pid) {
 }
 
 /** Peak resident set size (VmHWM) in kB. */
-export function peakRssKb(pid) {
-  try {
-    const match = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Number(match[1]) : undefined;
-  } catch {
-    return undefined;
-  }
-}
+export const peakRssKb = (pid) => statusKb(pid, 'VmHWM');
 
 /** Current resident set size (VmRSS) in kB. */
-export function rssKb(pid) {
+export const rssKb = (pid) => statusKb(pid, 'VmRSS');
+
+function statusKb(pid, field) {
   try {
-    const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) : undefined;
   } catch {
     return undefined;
