@@ -71,6 +71,26 @@ const VARIANTS = {
     env: { OTEL_NESTJS_SQL_COMMENTER: 'false' },
     ablation: true,
   },
+  // Spans wait in the BatchSpanProcessor until a batch is full (512 by default): smaller batches
+  // let them die young instead of being promoted to the old generation.
+  'nestjs-tracing-batch128': {
+    description: 'nestjs-tracing with OTEL_BSP_MAX_EXPORT_BATCH_SIZE=128',
+    args: ['variants/nestjs-tracing.js'],
+    env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128' },
+    ablation: true,
+  },
+  'nestjs-tracing-batch32': {
+    description: 'nestjs-tracing with OTEL_BSP_MAX_EXPORT_BATCH_SIZE=32',
+    args: ['variants/nestjs-tracing.js'],
+    env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '32' },
+    ablation: true,
+  },
+  'floor-batch128': {
+    description: 'floor with OTEL_BSP_MAX_EXPORT_BATCH_SIZE=128',
+    args: ['--require', './variants/floor.js', 'app/main.js'],
+    env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '128' },
+    ablation: true,
+  },
   // Node 24 sizes V8's young generation from the allocation rate: the same three with it capped.
   'untraced-semi16': {
     description: 'untraced with --max-semi-space-size=16',

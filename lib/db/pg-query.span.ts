@@ -1,5 +1,4 @@
-import { context, SpanKind, SpanStatusCode, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
-import { addSqlCommenterComment } from '@opentelemetry/sql-common';
+import { context, isSpanContextValid, SpanKind, SpanStatusCode, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
 import { maskSqlLiterals } from './sql-literals';
 import { summarizeSql } from './sql-summary';
 
@@ -43,9 +42,31 @@ export function startQuerySpan(tracer: Tracer, settings: PgSpanSettings, params:
   return tracer.startSpan(summary.spanName, { kind: SpanKind.CLIENT, attributes }, parent);
 }
 
-/** sqlcommenter: the statement with the span's `traceparent` (and `tracestate`) appended. */
+/**
+ * sqlcommenter (https://google.github.io/sqlcommenter/spec/): the statement with the span's
+ * `traceparent` (and `tracestate`) appended in a block comment, keys sorted, values URL-encoded,
+ * nothing added to a statement that already has a comment. What `@opentelemetry/sql-common`
+ * writes, without a propagator, a carrier and a sort per query: a `traceparent` is hex digits and
+ * dashes, which URL-encoding leaves as they are.
+ */
 export function withTraceComment(span: Span, text: string): string {
-  return addSqlCommenterComment(span, text);
+  if (text.length === 0 || hasComment(text)) return text;
+  const ctx = span.spanContext();
+  if (!isSpanContextValid(ctx)) return text;
+  const flags = (ctx.traceFlags & 0xff).toString(16).padStart(2, '0');
+  const traceState = ctx.traceState?.serialize();
+  const state = traceState ? `,tracestate='${encodeValue(traceState)}'` : '';
+  return `${text} /*traceparent='00-${ctx.traceId}-${ctx.spanId}-${flags}'${state}*/`;
+}
+
+// sql-common's test: any `--`, or both comment delimiters (literals are not parsed).
+function hasComment(text: string): boolean {
+  return text.includes('--') || (text.includes('/*') && text.includes('*/'));
+}
+
+/** RFC 3986 percent-encoding: encodeURIComponent leaves `!'()*` alone, the spec does not. */
+function encodeValue(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 export function endSpan(span: Span, error?: unknown): void {

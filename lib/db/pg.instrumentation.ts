@@ -143,13 +143,18 @@ export class PgInstrumentation extends InstrumentationBase {
       const caller = context.active();
       const settings = settingsOf();
       const parent = settings?.connectSpans ? parentFor(settings) : undefined;
-      if (parent === undefined) {
-        return original.call(this, typeof callback === 'function' ? context.bind(caller, callback as Fn) : callback);
-      }
+      if (parent === undefined) return original.call(this, typeof callback === 'function' ? bindTo(caller, callback as Fn) : callback);
       const self = this as PgClient & { options?: PgConnectionParameters };
       const span = tracer().startSpan(name, { kind: SpanKind.CLIENT, attributes: connectionAttributes(self.connectionParameters ?? self.options) }, parent);
       if (typeof callback === 'function') return original.call(this, endingCallback(span, callback as Fn, caller));
       return endWhenSettled(span, original.call(this));
     };
   }
+}
+
+/** `context.bind` without its `length` redefinition: pg-pool never reads a callback's arity. */
+function bindTo(ctx: Context, callback: Fn): Fn {
+  return function (this: unknown, ...args: unknown[]): unknown {
+    return context.with(ctx, callback, this, ...args);
+  };
 }

@@ -7,7 +7,6 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { diagLogLevelFromString, getNumberFromEnv, getStringFromEnv } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-grpc';
 import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
@@ -21,6 +20,7 @@ import { TraceTreeExporter } from '../tree/trace-tree.exporter';
 import { getRegisteredInstrumentations, listInstrumentations } from './instrumentations';
 import { DeliveryLedger } from './delivery-ledger';
 import { installErrorHandler, ReportingExporter } from './export-reporting';
+import { OtlpGrpcTraceExporter } from './otlp-trace.exporter';
 import { RetryingExporter } from './export-retry';
 import { propagatorFromEnv } from './propagator';
 import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME } from './semconv';
@@ -146,7 +146,7 @@ function toProcessor(exporter: ResolvedTracingConfig['exporters'][number], ledge
   if (exporter === 'tree') return [new SimpleSpanProcessor(new TraceTreeExporter())];
   // Retries inside, failure reporting and the delivered count outside: a retried batch that
   // finally lands counts as delivered, not as failed.
-  const inner = exporter === 'otlp' ? new RetryingExporter(new OTLPTraceExporter(), { destination: destinationOf(exporter) }) : exporter;
+  const inner = exporter === 'otlp' ? new RetryingExporter(new OtlpGrpcTraceExporter(), { destination: destinationOf(exporter) }) : exporter;
   return [new BatchSpanProcessor(new ReportingExporter(inner, destinationOf(exporter), undefined, ledger))];
 }
 
