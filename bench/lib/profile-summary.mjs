@@ -16,6 +16,7 @@ export const BUCKETS = [
   ['otel: instrumentation-pg', /^@opentelemetry\/instrumentation-pg$/],
   ['otel: other instrumentations (express, net, dns, ...)', /^@opentelemetry\/instrumentation-/],
   ['otel: instrumentation base (require hooks, wrappers)', /^(@opentelemetry\/instrumentation|require-in-the-middle|import-in-the-middle|shimmer|module-details-from-path)$/],
+  ['nestjs-tracing: OTLP serialization (lib/sdk/otlp-trace.serializer, protobuf.writer)', /^nestjs-tracing:serializer$/],
   ['nestjs-tracing (own code)', /^nestjs-tracing$/],
   ['otel: context (AsyncLocalStorage / async_hooks)', /^(@opentelemetry\/context-async-hooks|node:async_hooks|node:internal\/async_hooks|node:internal\/async_local_storage.*|node:internal\/async_context_frame|node:internal\/promise_hooks)$/],
   ['otel: sdk-trace (spans, sampler, ids, BatchSpanProcessor)', /^@opentelemetry\/(sdk-trace-base|sdk-trace-node|sdk-trace|sdk-node|resources)$/],
@@ -46,6 +47,8 @@ export function ownerOf(url) {
   const i = path.lastIndexOf('/node_modules/');
   if (i >= 0) {
     const rest = path.slice(i + '/node_modules/'.length).split('/');
+    // Our serializer replaces otlp-transformer's: kept apart so the two compare.
+    if (rest[0] === 'nestjs-tracing' && /^(otlp-trace\.serializer|protobuf\.writer)\.js$/.test(rest.at(-1))) return 'nestjs-tracing:serializer';
     return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0];
   }
   if (/\/bench\/(app|variants)\//.test(path)) return `bench:${basename(path)}`;
