@@ -4,7 +4,7 @@
 // with its ~15 stable attributes and the query span with its SQL), in batches of 512 as the
 // BatchSpanProcessor sends them. Both run in this process, interleaved, after a warm-up.
 //
-//   npm run build && node bench/serializer.mjs [--node 24]   (or: npm run bench:serializer)
+//   npm run bench:serializer [-- --node 24]
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
