@@ -7,7 +7,8 @@
 //   npm run bench -- --profile         node --cpu-prof of untraced, floor, nestjs-tracing on GET /orders/:id
 //   options: --rounds N --duration S --warmup S --connections N --variants a,b --routes db,ping
 //            --loader wrk|autocannon (default: wrk when installed) --skip-pack (reuse the installed
-//            tarball) --out DIR
+//            tarball) --out DIR --baseline REF (adds variant `baseline`: the tarball of git REF,
+//            interleaved with the others, for a before/after in one run)
 //
 // What it does (see bench/README.md): installs bench/ (npm ci), packs this repository (npm pack) and
 // installs the tarball into bench/node_modules, starts an embedded PostgreSQL with 1000 orders and
@@ -136,6 +137,7 @@ function parseArgs(argv) {
     variants: undefined,
     routes: undefined,
     skipPack: false,
+    baseline: undefined,
     loader: undefined,
     probeRequests: 20,
     out: join(BENCH, 'results'),
@@ -163,6 +165,7 @@ function parseArgs(argv) {
       case '--variants': opts.variants = value().split(','); break;
       case '--routes': opts.routes = value().split(','); break;
       case '--skip-pack': opts.skipPack = true; break;
+      case '--baseline': opts.baseline = value(); break;
       case '--loader': opts.loader = value(); break;
       case '--out': opts.out = value(); break;
       case '-h': case '--help':
@@ -198,6 +201,15 @@ function parseArgs(argv) {
   // wrk (C, one thread) leaves far more of the load core to PostgreSQL than autocannon does.
   opts.loader ??= hasWrk() ? 'wrk' : 'autocannon';
   opts.variants ??= Object.keys(VARIANTS).filter((v) => !VARIANTS[v].ablation);
+  if (opts.baseline !== undefined) {
+    // The same quick start from another commit's tarball, run right after nestjs-tracing in each
+    // round: a before/after comparison that shares every round's machine state.
+    VARIANTS.baseline = { description: `nestjs-tracing at ${opts.baseline} (--baseline)`, args: [] };
+    if (!opts.variants.includes('baseline')) {
+      const at = opts.variants.indexOf('nestjs-tracing');
+      opts.variants.splice(at < 0 ? opts.variants.length : at + 1, 0, 'baseline');
+    }
+  }
   opts.routes ??= Object.keys(ROUTES);
   for (const v of opts.variants) if (!VARIANTS[v]) throw usage(`unknown variant ${v}: ${Object.keys(VARIANTS).join(', ')}`);
   for (const r of opts.routes) if (!ROUTES[r]) throw usage(`unknown route ${r}: ${Object.keys(ROUTES).join(', ')}`);
@@ -314,6 +326,38 @@ function packAndInstallLibrary(skipPack) {
   const info = { tarball: tgz, sha256: sha256(join(tmp, tgz)), git: gitState(), packedAt: new Date().toISOString() };
   writeFileSync(join(tmp, 'pack.json'), JSON.stringify(info, null, 2));
   return { ...info, reused: false };
+}
+
+/**
+ * `--baseline REF`: the tarball of another commit, built from `git archive` with that commit's own
+ * lockfile and installed into bench/.baseline/<sha>/ (kept for the next run). Its dependencies
+ * come from its package.json; peers (@nestjs/*, @opentelemetry/api) resolve to bench/node_modules,
+ * the app's own copies, as they would for a user.
+ */
+function installBaseline(ref) {
+  const resolved = spawnSync('git', ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], { cwd: ROOT, encoding: 'utf8' });
+  const sha = resolved.stdout?.trim();
+  if (resolved.status !== 0 || !sha) throw usage(`--baseline ${ref}: not a commit in this repository`);
+  const dir = join(BENCH, '.baseline', sha.slice(0, 12));
+  const entry = join(dir, 'nestjs-tracing.js');
+  if (!existsSync(join(dir, 'node_modules', 'nestjs-tracing', 'package.json'))) {
+    rmSync(dir, { recursive: true, force: true });
+    const src = join(dir, 'src');
+    mkdirSync(src, { recursive: true });
+    const archive = spawnSync('sh', ['-c', `git archive ${sha} | tar -x -C "${src}"`], { cwd: ROOT, stdio: 'inherit' });
+    if (archive.status !== 0) throw new Error(`git archive ${sha} failed`);
+    run('npm', ['ci', '--ignore-scripts', '--no-audit', '--no-fund'], src, `installing what ${ref} needs to build`);
+    run('npm', ['pack', '--pack-destination', dir, '--silent'], src, `packing nestjs-tracing at ${ref}`);
+    const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
+    if (!tgz) throw new Error(`npm pack of ${ref} wrote no tarball`);
+    rmSync(src, { recursive: true, force: true });
+    writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
+    run('npm', ['install', '--no-save', '--legacy-peer-deps', '--no-audit', '--no-fund', `./${tgz}`], dir, `installing the ${ref} tarball`);
+  }
+  // variants/nestjs-tracing.js, pointed at the app from here.
+  const quickStart = readFileSync(join(BENCH, 'variants', 'nestjs-tracing.js'), 'utf8');
+  writeFileSync(entry, quickStart.replace("require('../app/app')", `require(${JSON.stringify(join(BENCH, 'app', 'app'))})`));
+  return { sha, entry };
 }
 
 function nodeBinary(line) {
@@ -738,6 +782,11 @@ async function main() {
 
   ensureBenchDependencies();
   const pack = packAndInstallLibrary(opts.skipPack);
+  if (opts.baseline !== undefined) {
+    const baseline = installBaseline(opts.baseline);
+    VARIANTS.baseline.args = [relative(BENCH, baseline.entry)];
+    VARIANTS.baseline.description = `nestjs-tracing at ${opts.baseline} (${baseline.sha.slice(0, 12)}), its npm pack tarball (--baseline)`;
+  }
   const node = nodeBinary(opts.node);
   const ctx = { opts, cores, node };
   const env = machine(node, cores);

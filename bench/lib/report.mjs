@@ -145,7 +145,7 @@ export function markdownReport(summary, meta, cells = []) {
       `load generator + PostgreSQL + receiver on CPU ${machine.pinning.load ?? '(not pinned)'}. ` +
       `${options.rounds} rounds × ${options.variants.length} variants, warm-up ${options.warmup} s + measured ${options.duration} s per route, ` +
       `${options.connections} connections (${options.loader}). Medians (min–max over rounds); ratios against untraced of the same round. ` +
-      `nestjs-tracing ${meta.versions['nestjs-tracing']} from npm pack${meta.git.head ? ` of ${meta.git.head}${meta.git.libDirty ? ' + uncommitted lib/ changes' : ''}` : ''}. ` +
+      `nestjs-tracing ${meta.versions['nestjs-tracing']} from npm pack${meta.git.head ? ` of ${meta.git.head}${meta.git.libDirty ? ' + uncommitted lib/ or package.json changes' : ''}` : ''}. ` +
       `Load average ${machine.loadAverage.join(' ')} at start${machine.loadAverageAtEnd ? `, ${machine.loadAverageAtEnd.join(' ')} at end` : ''}.`,
   );
   for (const route of routes) {
