@@ -1,7 +1,6 @@
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import { join, relative, sep } from 'node:path';
 import { FIXTURES_DIR, SAMPLE_DIR, startChildApp, useChildApps, type ChildApp } from '../utils/child-app';
-import { freePort } from '../utils/free-port';
 import { newTraceparent, send } from '../utils/http';
 import { reachesAncestor, startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../utils/otlp-receiver';
 import { databaseUrl } from '../utils/test-app';
@@ -28,7 +27,7 @@ describe('the orders sample under the cluster bootstrap', () => {
     app = await startChildApp(
       CLUSTER,
       {
-        PORT: String(await freePort()),
+        PORT: '0', // workers share the port the primary picks: no race for a "free" one
         WEB_CONCURRENCY: '2',
         DATABASE_URL: undefined,
         OTEL_SERVICE_NAME: undefined,
@@ -197,7 +196,7 @@ describe('the sample, started fresh for each test', () => {
     ctx.app = await startChildApp(
       CLUSTER,
       {
-        PORT: String(await freePort()),
+        PORT: '0', // workers share the port the primary picks: no race for a "free" one
         WEB_CONCURRENCY: '2',
         DATABASE_URL: databaseUrl(),
         OTEL_EXPORTER_OTLP_ENDPOINT: ctx.receiver.url,

@@ -14,7 +14,7 @@ async function startCluster(endpoint: string, env: Record<string, string> = {}):
   return startChildApp(
     CLUSTER,
     {
-      PORT: String(await freePort()),
+      PORT: '0', // workers share the port the primary picks: no race for a "free" one
       WEB_CONCURRENCY: '2',
       DATABASE_URL: databaseUrl(),
       SHIPPING_URL: 'http://127.0.0.1:9', // not called here: no shipping process to start

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SpanKind } from '@opentelemetry/api';
 import { startChildApp, useChildApps } from '../utils/child-app';
-import { freePort } from '../utils/free-port';
 import { databaseUrl } from '../utils/test-app';
 
 const ROOT = join(__dirname, '..', '..');
@@ -49,7 +48,7 @@ describe('the packed tarball', () => {
   });
 
   it('ships the cluster bootstrap: the sample runs from the tarball under nestjs-tracing/cluster', async () => {
-    ctx.app = await startChildApp(join(workDir, 'app', 'sample', 'cluster.js'), { ...env(), PORT: String(await freePort()), WEB_CONCURRENCY: '1' });
+    ctx.app = await startChildApp(join(workDir, 'app', 'sample', 'cluster.js'), { ...env(), PORT: '0', WEB_CONCURRENCY: '1' });
     expect((await fetch(`${ctx.app.url}/orders/2`)).status).toBe(200);
     const spans = await ctx.receiver.waitFor((s) => s.some((x) => x.kind === SpanKind.SERVER && x.name === 'GET /orders/:id'));
     expect(spans.find((s) => s.kind === SpanKind.SERVER)!.resource['process.pid']).not.toBe(ctx.app.child.pid);
