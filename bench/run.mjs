@@ -5,10 +5,13 @@
 //   npm run bench -- --quick           2 short rounds (~3 min): a smoke test, not for publishing
 //   npm run bench -- --node 24         the server on Node 24 from test/runtimes (also 22, 26)
 //   npm run bench -- --profile         node --cpu-prof of untraced, floor, nestjs-tracing on GET /orders/:id
+//   npm run bench -- --perf            the same with Linux perf attached for the window (every thread,
+//                                      no in-process sampler; needs perf): bench/lib/perf-summary.mjs
 //   options: --rounds N --duration S --warmup S --connections N --variants a,b --routes db,ping
 //            --loader wrk|autocannon (default: wrk when installed) --skip-pack (reuse the installed
 //            tarball) --out DIR --baseline REF (adds variant `baseline`: the tarball of git REF,
-//            interleaved with the others, for a before/after in one run)
+//            interleaved with the others, for a before/after in one run) --node-flags "F ..." (given to
+//            every server process, e.g. "--max-semi-space-size=16" or "--require ./lib/heap-report.js")
 //
 // What it does (see bench/README.md): installs bench/ (npm ci), packs this repository (npm pack) and
 // installs the tarball into bench/node_modules, starts an embedded PostgreSQL with 1000 orders and
@@ -24,6 +27,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { summarizePerf } from './lib/perf-summary.mjs';
 import { summarizeProfile, profileTable } from './lib/profile-summary.mjs';
 import { cpuBusy, cpuTimes, peakRssKb, rssKb } from './lib/proc.mjs';
 import { aggregate, markdownReport } from './lib/report.mjs';
@@ -129,6 +133,7 @@ function parseArgs(argv) {
   const opts = {
     quick: false,
     profile: false,
+    perf: false,
     node: undefined,
     rounds: undefined,
     duration: undefined,
@@ -140,6 +145,7 @@ function parseArgs(argv) {
     baseline: undefined,
     loader: undefined,
     probeRequests: 20,
+    nodeFlags: [],
     out: join(BENCH, 'results'),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -157,6 +163,7 @@ function parseArgs(argv) {
     switch (arg) {
       case '--quick': opts.quick = true; break;
       case '--profile': opts.profile = true; break;
+      case '--perf': opts.profile = true; opts.perf = true; break;
       case '--node': opts.node = value(); break;
       case '--rounds': opts.rounds = number(1); break;
       case '--duration': opts.duration = number(1); break;
@@ -168,6 +175,7 @@ function parseArgs(argv) {
       case '--baseline': opts.baseline = value(); break;
       case '--loader': opts.loader = value(); break;
       case '--out': opts.out = value(); break;
+      case '--node-flags': opts.nodeFlags = value().split(' ').filter(Boolean); break;
       case '-h': case '--help':
         console.log(
           readFileSync(fileURLToPath(import.meta.url), 'utf8')
@@ -340,7 +348,14 @@ function installBaseline(ref) {
   if (resolved.status !== 0 || !sha) throw usage(`--baseline ${ref}: not a commit in this repository`);
   const dir = join(BENCH, '.baseline', sha.slice(0, 12));
   const entry = join(dir, 'nestjs-tracing.js');
-  if (!existsSync(join(dir, 'node_modules', 'nestjs-tracing', 'package.json'))) {
+  const installedApi = () => {
+    try {
+      return JSON.parse(readFileSync(join(dir, 'node_modules', '@opentelemetry', 'api', 'package.json'), 'utf8')).version;
+    } catch {
+      return undefined;
+    }
+  };
+  if (!existsSync(join(dir, 'node_modules', 'nestjs-tracing', 'package.json')) || installedApi() !== versionOf('@opentelemetry/api')) {
     rmSync(dir, { recursive: true, force: true });
     const src = join(dir, 'src');
     mkdirSync(src, { recursive: true });
@@ -352,7 +367,11 @@ function installBaseline(ref) {
     if (!tgz) throw new Error(`npm pack of ${ref} wrote no tarball`);
     rmSync(src, { recursive: true, force: true });
     writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
-    run('npm', ['install', '--no-save', '--legacy-peer-deps', '--no-audit', '--no-fund', `./${tgz}`], dir, `installing the ${ref} tarball`);
+    // --legacy-peer-deps keeps a second @nestjs/* out of this folder (the app's copies must be the
+    // ones the module registers with); the API, a peer too, is then pinned to the version the
+    // `nestjs-tracing` variant runs with, or a dependency's `^1.x` range would pull in the newest.
+    const api = versionOf('@opentelemetry/api');
+    run('npm', ['install', '--no-save', '--legacy-peer-deps', '--no-audit', '--no-fund', `./${tgz}`, ...(api ? [`@opentelemetry/api@${api}`] : [])], dir, `installing the ${ref} tarball`);
   }
   // variants/nestjs-tracing.js, pointed at the app from here.
   const quickStart = readFileSync(join(BENCH, 'variants', 'nestjs-tracing.js'), 'utf8');
@@ -491,7 +510,7 @@ function serverEnv(variant, ctx, extra = {}) {
 
 async function startServer(variant, ctx, { nodeFlags = [], env = {} } = {}) {
   const child = track(
-    spawnPinned(ctx.cores.server, ctx.node, [...nodeFlags, ...VARIANTS[variant].args], {
+    spawnPinned(ctx.cores.server, ctx.node, [...ctx.opts.nodeFlags, ...nodeFlags, ...VARIANTS[variant].args], {
       cwd: BENCH,
       env: serverEnv(variant, ctx, { ...VARIANTS[variant].env, ...env }),
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -667,6 +686,8 @@ async function runCell(ctx, variant, round) {
         reqPerSec: w.ok / w.durationSeconds,
         latencyMs: w.latencyMs,
         cpuMicrosPerReq: w.serverCpuMicros / requests,
+        // The JavaScript thread alone; the rest is V8's helper threads (GC, compilers) and libuv's.
+        mainThreadCpuMicrosPerReq: w.serverMainThreadCpuMicros / requests,
         serverCoreShare: w.serverCpuMicros / (w.wallSeconds * 1e6),
         // Busy time of the server's core that was not the server: other processes on this machine.
         // (user+system time of that core minus the server's; interrupts and steal are reported apart).
@@ -710,28 +731,45 @@ async function runProfile(ctx, outDir) {
   const results = [];
   for (const variant of opts.variants) {
     for (const route of opts.routes) {
-      const name = `${variant}-${route}.cpuprofile`;
+      const name = `${variant}-${route}.${opts.perf ? 'perf.data' : 'cpuprofile'}`;
       rmSync(join(profDir, name), { force: true });
       const server = await startServer(variant, ctx, {
-        nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', name, '--cpu-prof-interval', '250'],
+        // perf reads JIT-compiled function names from /tmp/perf-<pid>.map.
+        nodeFlags: opts.perf
+          ? ['--perf-basic-prof', '--interpreted-frames-native-stack', '--no-logfile-per-isolate', `--logfile=${join(profDir, `${name}.v8.log`)}`]
+          : ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', name, '--cpu-prof-interval', '250'],
         env: { BENCH_EXIT_ON_STDIN_END: '1' },
       });
       console.log(`[bench] profiling ${variant} on ${ROUTES[route].label}: warm-up ${opts.warmup} s, window ${opts.duration} s`);
       await probe(server.port, route, nextTag(), 5);
       if (opts.warmup > 0) await load(ctx, server, route, opts.warmup, nextTag());
+      const perf = opts.perf ? startPerf(ctx, server.pid, join(profDir, name)) : undefined;
       const w = await load(ctx, server, route, opts.duration, nextTag());
+      if (perf) await stopChild(perf, { signal: 'SIGINT', timeoutMs: 30000 });
       const { forced } = await stopChild(server.child, { closeStdin: true, timeoutMs: 30000 });
-      if (forced) throw new Error(`${variant} did not exit on stdin end: no profile written`);
+      if (forced && !opts.perf) throw new Error(`${variant} did not exit on stdin end: no profile written`);
       await ctx.receiver.reset();
-      const summary = summarizeProfile(join(profDir, name), {
-        startMicros: Number(BigInt(w.monotonicStartNs) / 1000n),
-        endMicros: Number(BigInt(w.monotonicEndNs) / 1000n),
-        requests: w.requests,
-      });
+      const summary = opts.perf
+        ? summarizePerf(join(profDir, name), { pid: server.pid, requests: w.requests })
+        : summarizeProfile(join(profDir, name), {
+            startMicros: Number(BigInt(w.monotonicStartNs) / 1000n),
+            endMicros: Number(BigInt(w.monotonicEndNs) / 1000n),
+            requests: w.requests,
+          });
+      // The JIT's symbol map goes with the recording, so perf-summary.mjs can read it again later.
+      if (opts.perf) {
+        const map = `/tmp/perf-${server.pid}.map`;
+        rmSync(join(profDir, `${name}.v8.log`), { force: true }); // V8's own log, which the map flag turns on
+        if (existsSync(map)) {
+          writeFileSync(join(profDir, name.replace(/\.data$/, '.map')), readFileSync(map));
+          rmSync(map, { force: true });
+        }
+      }
       results.push({
         variant,
         route,
         profile: relative(BENCH, join(profDir, name)),
+        pid: server.pid,
         requests: w.requests,
         reqPerSec: w.ok / w.durationSeconds,
         cpuMicrosPerReq: w.serverCpuMicros / w.requests,
@@ -741,6 +779,14 @@ async function runProfile(ctx, outDir) {
     }
   }
   return results;
+}
+
+/** perf record on every thread of the server from now until SIGINT, on the load core. */
+function startPerf(ctx, pid, file) {
+  const child = spawnPinned(ctx.cores.load, 'perf', ['record', '-q', '-F', '1999', '-g', '-p', String(pid), '-o', file], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return track(child, 'perf');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -819,7 +865,7 @@ async function main() {
       writeFileSync(join(outDir, 'profile.json'), JSON.stringify({ ...meta, finishedAt: new Date().toISOString(), profiles }, null, 2));
       writeFileSync(join(outDir, 'profile.md'), md);
       console.log('\n' + md);
-      console.log(`[bench] wrote ${relative(ROOT, outDir)}/profile.{json,md} and the .cpuprofile files`);
+      console.log(`[bench] wrote ${relative(ROOT, outDir)}/profile.{json,md} and the ${opts.perf ? 'perf recordings' : '.cpuprofile files'}`);
       return;
     }
 

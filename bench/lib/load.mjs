@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { cpuBusy, cpuDetail, cpuTimes, peakRssKb, processCpuMicros, resetPeakRss } from './proc.mjs';
+import { cpuBusy, cpuDetail, cpuTimes, mainThreadCpuMicros, peakRssKb, processCpuMicros, resetPeakRss } from './proc.mjs';
 
 const options = JSON.parse(process.argv[2]);
 const { url, route, durationSeconds, connections, tag, serverPid, loader, rows = 1000 } = options;
@@ -78,12 +78,14 @@ async function withWrk() {
 
 const peakReset = resetPeakRss(serverPid);
 const cpuBefore = processCpuMicros(serverPid);
+const mainBefore = mainThreadCpuMicros(serverPid);
 const coresBefore = cpuTimes();
 const selfBefore = process.cpuUsage();
 const t0 = process.hrtime.bigint();
 const result = loader === 'wrk' ? await withWrk() : await withAutocannon();
 const t1 = process.hrtime.bigint();
 const cpuAfter = processCpuMicros(serverPid);
+const mainAfter = mainThreadCpuMicros(serverPid);
 const coresAfter = cpuTimes();
 const peak = peakRssKb(serverPid);
 const self = process.cpuUsage(selfBefore);
@@ -98,6 +100,7 @@ process.stdout.write(
     monotonicStartNs: t0.toString(),
     monotonicEndNs: t1.toString(),
     serverCpuMicros: cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined,
+    serverMainThreadCpuMicros: mainBefore !== undefined && mainAfter !== undefined ? mainAfter - mainBefore : undefined,
     loaderNodeCpuMicros: self.user + self.system,
     peakRssKb: peak,
     peakRssWindowed: peakReset,

@@ -30,6 +30,20 @@ export function processCpuMicros(pid) {
   }
 }
 
+/**
+ * utime + stime of the process's main thread (the one whose id is the pid), in microseconds: the
+ * JavaScript thread. The rest of processCpuMicros() is V8's helpers (GC, compilers) and libuv's pool.
+ */
+export function mainThreadCpuMicros(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicksPerSecond();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Peak resident set size (VmHWM) in kB. */
 export const peakRssKb = (pid) => statusKb(pid, 'VmHWM');
 

@@ -184,7 +184,7 @@ export function profileTable(profiles, meta) {
   out.push(`## CPU profile — Node ${meta.machine.serverNode}, ${meta.startedAt.slice(0, 10)}`);
   out.push('');
   out.push(
-    `node --cpu-prof --cpu-prof-interval 250 on the server (pinned to CPU ${meta.machine.pinning.server ?? '–'}), ` +
+    `${meta.options.perf ? 'perf record -F 1999 -g on every thread of the server (node --perf-basic-prof)' : 'node --cpu-prof --cpu-prof-interval 250 on the server'} (pinned to CPU ${meta.machine.pinning.server ?? '–'}), ` +
       `warm-up ${meta.options.warmup} s then a ${meta.options.duration} s window at full load (${meta.options.connections} connections); ` +
       `self time inside the window per bucket, divided by the requests completed in it (µs/request). ` +
       `Builtins are charged to their caller's package.`,
@@ -218,6 +218,12 @@ export function profileTable(profiles, meta) {
       out.push('| frame | share | µs/req |', '|---|---|---|');
       for (const fn of p.summary.topFunctions.slice(0, 25)) out.push(`| \`${fn.frame.replace(/\|/g, '\\|')}\` | ${(fn.share * 100).toFixed(1)} % | ${f1(fn.microsPerReq)} |`);
       out.push('\n</details>');
+      if (p.summary.topJsFunctions) {
+        out.push('', `<details><summary>${p.variant}: innermost JavaScript function (natives it called included)</summary>\n`);
+        out.push('| function | share | µs/req |', '|---|---|---|');
+        for (const fn of p.summary.topJsFunctions.slice(0, 30)) out.push(`| \`${fn.frame.replace(/\|/g, '\\|')}\` | ${(fn.share * 100).toFixed(1)} % | ${f1(fn.microsPerReq)} |`);
+        out.push('\n</details>');
+      }
     }
   }
   return out.join('\n') + '\n';

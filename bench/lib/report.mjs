@@ -42,6 +42,12 @@ export function aggregate(cells, opts) {
             cpuRatio: b ? x.cpuMicrosPerReq / b.cpuMicrosPerReq : undefined,
             extraCpuMicrosPerReq: extra,
             extraOverFloor: extra !== undefined && floorExtra > 0 ? extra / floorExtra : undefined,
+            mainThreadCpuMicrosPerReq: x.mainThreadCpuMicrosPerReq,
+            helperThreadsCpuMicrosPerReq: x.cpuMicrosPerReq - x.mainThreadCpuMicrosPerReq,
+            extraMainThreadCpuMicrosPerReq: b ? x.mainThreadCpuMicrosPerReq - b.mainThreadCpuMicrosPerReq : undefined,
+            extraHelperThreadsCpuMicrosPerReq: b
+              ? x.cpuMicrosPerReq - x.mainThreadCpuMicrosPerReq - (b.cpuMicrosPerReq - b.mainThreadCpuMicrosPerReq)
+              : undefined,
             p50: x.latencyMs.p50,
             p99: x.latencyMs.p99,
             peakRssMB: x.peakRssKb / 1024,
@@ -92,6 +98,23 @@ export function routeTable(summary, route, variants) {
     );
   }
   return lines.join('\n');
+}
+
+/** Where the CPU went: the JavaScript thread, or V8's and libuv's helper threads (mostly GC). */
+export function threadTable(summary, route, variants) {
+  const lines = [
+    `| variant | JS thread µs/req | helper threads µs/req | extra on the JS thread | extra on helper threads |`,
+    `|---|---|---|---|---|`,
+  ];
+  for (const variant of variants) {
+    const m = summary[route][variant];
+    if (!m?.mainThreadCpuMicrosPerReq || !Number.isFinite(m.mainThreadCpuMicrosPerReq.median)) continue;
+    const base = variant === 'untraced';
+    lines.push(
+      `| ${variant} | ${cell(m.mainThreadCpuMicrosPerReq)} | ${cell(m.helperThreadsCpuMicrosPerReq)} | ${base ? '–' : cell(m.extraMainThreadCpuMicrosPerReq)} | ${base ? '–' : cell(m.extraHelperThreadsCpuMicrosPerReq)} |`,
+    );
+  }
+  return lines.length > 2 ? lines.join('\n') : '';
 }
 
 function targets(summary, routes) {
@@ -150,6 +173,12 @@ export function markdownReport(summary, meta, cells = []) {
   );
   for (const route of routes) {
     out.push('', `### ${ROUTE_LABELS[route]}`, '', routeTable(summary, route, options.variants));
+  }
+  const threads = routes.map((route) => [route, threadTable(summary, route, options.variants)]).filter(([, t]) => t);
+  if (threads.length) {
+    out.push('', '<details><summary>CPU per request by thread: the JavaScript thread vs V8/libuv helper threads (GC marking and scavenging, compilers)</summary>');
+    for (const [route, t] of threads) out.push('', `${ROUTE_LABELS[route]}:`, '', t);
+    out.push('', '</details>');
   }
   const t = targets(summary, routes);
   if (t) out.push('', '### Targets (nestjs-tracing)', '', t);

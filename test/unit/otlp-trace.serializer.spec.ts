@@ -156,6 +156,22 @@ describe('OTLP trace serializer', () => {
     expectSameBytes([]);
   });
 
+  it('leaves the bytes of a request as they were when the next ones are written (the exporter resends them on retry)', () => {
+    const spans = record((provider) => {
+      const tracer = provider.getTracer('retry');
+      for (let i = 0; i < 50; i++) tracer.startSpan(`first ${i}`, { attributes: { n: i } }).end();
+    });
+    const first = otlpTraceSerializer.serializeRequest(spans)!;
+    const expected = Buffer.from(ProtobufTraceSerializer.serializeRequest(spans)!).toString('hex');
+    const others = record((provider) => {
+      const tracer = provider.getTracer('other');
+      for (let i = 0; i < 3000; i++) tracer.startSpan(`second ${i}`, { attributes: { text: 'y'.repeat(80) } }).end();
+    });
+    otlpTraceSerializer.serializeRequest(others);
+    otlpTraceSerializer.serializeRequest(spans.slice(0, 2));
+    expect(Buffer.from(first).toString('hex')).toBe(expected);
+  });
+
   it('reads the collector response with the stock decoder (partial success)', () => {
     // ExportTraceServiceResponse { partial_success { rejected_spans: 3, error_message: "full" } }
     const response = Buffer.from([0x0a, 0x08, 0x08, 0x03, 0x12, 0x04, ...Buffer.from('full')]);

@@ -1,0 +1,127 @@
+// Summarises a Linux `perf record -g` of the server (node --perf-basic-prof) into the same buckets
+// as profile-summary.mjs, for `npm run bench -- --perf`. Unlike --cpu-prof it sees every thread
+// (V8's GC and compiler helpers, libuv's pool) and adds no sampler to the JavaScript thread, so the
+// totals stay close to an unprofiled run. Native frames (builtins, V8's C++ runtime, the kernel)
+// are charged to the nearest JavaScript caller on the stack, as the .cpuprofile summary does.
+//
+// CLI: node lib/perf-summary.mjs <file.perf.data> <pid> [requests]
+import { spawnSync } from 'node:child_process';
+import { basename } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { bucketOfOwner, ownerOf } from './profile-summary.mjs';
+
+// V8's collectors, on whichever thread they run.
+const GC = /v8::internal::(Heap::|Scavenger|ScavengeJob|MarkCompact|MinorMarkSweep|MinorMS|IncrementalMarking|ConcurrentMarking|Sweeper|GCTracer|MarkingVisitor|MainMarkingVisitor|ConcurrentMarkingVisitor|YoungGeneration|PagedSpace|MemoryAllocator|MarkingWorklists|EvacuationVerifier|Evacuat|PointersUpdating|ArrayBufferSweeper|MemoryReducer|LocalHeap::)/;
+const KEEP = /^node:(async_hooks|internal\/async_hooks|internal\/async_local_storage.*|internal\/async_context_frame|internal\/promise_hooks|http2|internal\/http2\/.*)$/;
+
+/** `JS:*name url:line:col` (a --perf-basic-prof entry) → the url; undefined for other frames. */
+function scriptOf(sym) {
+  if (!sym.startsWith('JS:')) return undefined;
+  const space = sym.lastIndexOf(' ');
+  if (space < 0) return undefined;
+  const m = /^(.*):\d+:\d+$/.exec(sym.slice(space + 1));
+  return m ? m[1] : undefined;
+}
+
+function nativeBucket(frames) {
+  if (frames.some((f) => /llhttp|node::http_parser|Parser::/.test(f))) return 'node: http';
+  if (frames.some((f) => /^uv_|^uv__|epoll|node::SpinEventLoop/.test(f))) return 'node: event loop (libuv, syscalls)';
+  return 'V8 / native, unattributed (program)';
+}
+
+/**
+ * @param {string} file perf.data
+ * @param {{ pid: number, requests?: number }} options the server's pid (its main thread's tid)
+ */
+export function summarizePerf(file, { pid, requests }) {
+  const out = spawnSync('perf', ['script', '-i', file, '-F', 'tid,period,ip,sym', '--no-inline'], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  if (out.status !== 0) throw new Error(`perf script failed: ${out.stderr}`);
+  const byOwner = new Map();
+  const byCaller = new Map();
+  const byFunction = new Map();
+  const byJsFunction = new Map();
+  let total = 0;
+  const add = (map, key, w) => map.set(key, (map.get(key) ?? 0) + w);
+  // perf script prints "tid period" and then one line per frame, leaf first; a blank line ends it.
+  for (const block of out.stdout.split('\n\n')) {
+    const lines = block.split('\n').filter((l) => l.trim() !== '');
+    if (lines.length === 0) continue;
+    const head = /^\s*(\d+)\s+(\d+)/.exec(lines[0]);
+    if (!head) continue;
+    const tid = Number(head[1]);
+    const frames = lines.slice(1).map((l) => l.trim().replace(/^[0-9a-f]+\s+/, '').replace(/\s+\(.*\)$/, ''));
+    // perf's period is in nanoseconds for cpu-clock.
+    const micros = Number(head[2]) / 1000;
+    total += micros;
+    let self;
+    let caller;
+    const leaf = frames[0] ?? '[unknown]';
+    if (tid !== pid) {
+      self = caller = frames.some((f) => GC.test(f)) ? 'special:helper threads: GC' : 'special:helper threads: compiler, libuv pool, other';
+    } else if (frames.some((f) => GC.test(f))) {
+      self = caller = 'special:GC';
+    } else {
+      const owners = frames.map(scriptOf).filter(Boolean).map(ownerOf);
+      if (owners.length === 0) {
+        self = caller = `special:${nativeBucket(frames)}`;
+      } else {
+        self = owners[0];
+        caller = self;
+        if (self.startsWith('node:') && !KEEP.test(self)) {
+          for (const o of owners.slice(1)) {
+            if (!o.startsWith('node:') || KEEP.test(o)) {
+              caller = o;
+              break;
+            }
+          }
+        }
+      }
+    }
+    add(byOwner, self, micros);
+    add(byCaller, caller, micros);
+    const js = frames.find((f) => f.startsWith('JS:'));
+    add(byJsFunction, js ? js.replace(/^JS:[~*^+']*/, '').replace(/\/.*\/node_modules\//, '') : self.replace(/^special:/, ''), micros);
+    add(byFunction, `${leaf.slice(0, 90)}${js && js !== leaf ? ` ← ${js.replace(/^JS:[~*^+']*/, '').replace(/\/.*\/node_modules\//, '')}` : ''}`, micros);
+  }
+  const perReq = (micros) => (requests ? micros / requests : undefined);
+  const toBuckets = (map) => {
+    const buckets = {};
+    for (const [owner, micros] of map) {
+      const bucket = owner.startsWith('special:') ? owner.slice('special:'.length) : bucketOfOwner(owner);
+      buckets[bucket] = (buckets[bucket] ?? 0) + micros;
+    }
+    return buckets;
+  };
+  const sortDesc = (obj) => Object.entries(obj).sort((a, b) => b[1] - a[1]);
+  const shaped = (obj, limit = Infinity) =>
+    Object.fromEntries(sortDesc(obj).slice(0, limit).map(([k, v]) => [k, { micros: v, share: v / total, microsPerReq: perReq(v) }]));
+  return {
+    file: basename(file),
+    window: 'perf record attached for the measured window',
+    busyMicros: total,
+    idleMicros: 0,
+    requests,
+    busyMicrosPerReq: perReq(total),
+    buckets: shaped(toBuckets(byOwner)),
+    callerBuckets: shaped(toBuckets(byCaller)),
+    packages: shaped(Object.fromEntries(byCaller), 40),
+    topFunctions: sortDesc(Object.fromEntries(byFunction))
+      .slice(0, 40)
+      .map(([k, v]) => ({ frame: k, share: v / total, microsPerReq: perReq(v) })),
+    // Each sample charged to the innermost JavaScript function on its stack (natives included).
+    topJsFunctions: sortDesc(Object.fromEntries(byJsFunction))
+      .slice(0, 40)
+      .map(([k, v]) => ({ frame: k, share: v / total, microsPerReq: perReq(v) })),
+  };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const [file, pid, requests] = process.argv.slice(2);
+  const s = summarizePerf(file, { pid: Number(pid), requests: requests ? Number(requests) : undefined });
+  console.log(`${s.file}: ${(s.busyMicros / 1000).toFixed(0)} ms busy`);
+  for (const [name, b] of Object.entries(s.callerBuckets)) console.log(`  ${(b.share * 100).toFixed(1).padStart(5)} %  ${name}`);
+  for (const f of s.topFunctions.slice(0, 25)) console.log(`  ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.frame}`);
+}
