@@ -7,8 +7,10 @@
 //   npm run bench -- --profile         node --cpu-prof of untraced, floor, nestjs-tracing on GET /orders/:id
 //   npm run bench -- --perf            the same with Linux perf attached for the window (every thread,
 //                                      no in-process sampler; needs perf): bench/lib/perf-summary.mjs
+//   node bench/run.mjs --smoke --database-url URL   seconds long, what npm test runs to keep this
+//                                      harness working (test/e2e/bench-smoke.e2e-spec.ts)
 //   options: --rounds N --duration S --warmup S --connections N --variants a,b --routes db,ping
-//            --loader wrk|autocannon (default: wrk when installed) --skip-pack (reuse the installed
+//            --loader wrk|autocannon|node (default: wrk when installed) --skip-pack (reuse the installed
 //            tarball) --out DIR --baseline REF (adds variant `baseline`: the tarball of git REF,
 //            interleaved with the others, for a before/after in one run) --node-flags "F ..." (given to
 //            every server process, e.g. "--max-semi-space-size=16" or "--require ./lib/heap-report.js")
@@ -132,6 +134,8 @@ function usage(message) {
 function parseArgs(argv) {
   const opts = {
     quick: false,
+    smoke: false,
+    databaseUrl: undefined,
     profile: false,
     perf: false,
     node: undefined,
@@ -162,6 +166,8 @@ function parseArgs(argv) {
     };
     switch (arg) {
       case '--quick': opts.quick = true; break;
+      case '--smoke': opts.smoke = true; break;
+      case '--database-url': opts.databaseUrl = value(); break;
       case '--profile': opts.profile = true; break;
       case '--perf': opts.profile = true; opts.perf = true; break;
       case '--node': opts.node = value(); break;
@@ -190,7 +196,19 @@ function parseArgs(argv) {
       default: throw usage(`unknown option ${arg} (--help lists them)`);
     }
   }
-  if (opts.profile) {
+  if (opts.smoke) {
+    // What npm test runs: no bench/ install, no npm pack, no peers; the library from this
+    // repository's build (npm test's pretest builds it) and Node's own http as the load generator.
+    if (opts.profile || opts.baseline !== undefined || opts.node !== undefined) throw usage('--smoke runs on its own');
+    opts.variants ??= ['untraced', 'floor', 'nestjs-tracing'];
+    opts.routes ??= ['db', 'ping'];
+    opts.rounds ??= 1;
+    opts.duration ??= 2;
+    opts.warmup ??= 1;
+    opts.probeRequests = 5;
+    opts.connections = 4;
+    opts.loader ??= 'node';
+  } else if (opts.profile) {
     opts.variants ??= ['untraced', 'floor', 'nestjs-tracing'];
     opts.routes ??= ['db'];
     opts.rounds ??= 1;
@@ -205,7 +223,7 @@ function parseArgs(argv) {
     opts.duration ??= 10;
     opts.warmup ??= 5;
   }
-  if (opts.loader !== undefined && !['wrk', 'autocannon'].includes(opts.loader)) throw usage('--loader is wrk or autocannon');
+  if (opts.loader !== undefined && !['wrk', 'autocannon', 'node'].includes(opts.loader)) throw usage('--loader is wrk, autocannon or node');
   // wrk (C, one thread) leaves far more of the load core to PostgreSQL than autocannon does.
   opts.loader ??= hasWrk() ? 'wrk' : 'autocannon';
   opts.variants ??= Object.keys(VARIANTS).filter((v) => !VARIANTS[v].ablation);
@@ -409,7 +427,12 @@ function gitState() {
 // PostgreSQL and the receiver
 // The sample's embedded PostgreSQL (its own process, stopped when our stdin pipe closes), built by
 // `npm run build:sample`; throw-away data, so no durability work on the load core.
-async function startPostgres(cores) {
+async function startPostgres(cores, databaseUrl) {
+  if (databaseUrl !== undefined) {
+    // --database-url: an empty database on a server someone else runs (npm test's own PostgreSQL).
+    await seedOrders(schemaModule(), databaseUrl);
+    return { url: databaseUrl, rows: ORDER_ROWS };
+  }
   run('npm', ['run', 'build:sample', '--silent'], ROOT, 'building the sample (its PostgreSQL launcher and schema)');
   const server = join(ROOT, 'dist-sample', 'database', 'embedded-postgres.server.js');
   const flags = ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'];
@@ -418,8 +441,33 @@ async function startPostgres(cores) {
     'postgres',
   );
   const { url } = JSON.parse(await firstLine(child, 120000, 'embedded PostgreSQL'));
-  await seedOrders(ROOT, url);
+  await seedOrders(schemaModule(), url);
   return { child, url, rows: ORDER_ROWS };
+}
+
+/** The sample's compiled schema: from `npm run build:sample`, or from npm test's `pretest`. */
+function schemaModule() {
+  for (const dir of ['dist-sample', join('dist-test', 'sample')]) {
+    const file = join(ROOT, dir, 'database', 'schema.js');
+    if (existsSync(file)) return file;
+  }
+  run('npm', ['run', 'build:sample', '--silent'], ROOT, 'building the sample (its schema)');
+  return join(ROOT, 'dist-sample', 'database', 'schema.js');
+}
+
+/**
+ * --smoke: the app and the variants copied under the repository root, so they resolve the
+ * repository's own node_modules and `nestjs-tracing` to its build (a package may require itself
+ * by name) — never bench/node_modules, which a fresh clone does not have.
+ */
+function stageSmoke() {
+  if (!existsSync(join(ROOT, 'dist', 'register.js'))) run('npm', ['run', 'build', '--silent'], ROOT, 'building nestjs-tracing');
+  const dir = join(ROOT, '.bench-smoke', String(process.pid));
+  for (const file of ['app/app.js', 'app/main.js', 'variants/floor.js', 'variants/nestjs-tracing.js']) {
+    mkdirSync(dirname(join(dir, file)), { recursive: true });
+    writeFileSync(join(dir, file), readFileSync(join(BENCH, file)));
+  }
+  return dir;
 }
 
 async function startReceiver(cores) {
@@ -511,7 +559,7 @@ function serverEnv(variant, ctx, extra = {}) {
 async function startServer(variant, ctx, { nodeFlags = [], env = {} } = {}) {
   const child = track(
     spawnPinned(ctx.cores.server, ctx.node, [...ctx.opts.nodeFlags, ...nodeFlags, ...VARIANTS[variant].args], {
-      cwd: BENCH,
+      cwd: ctx.appDir ?? BENCH,
       env: serverEnv(variant, ctx, { ...VARIANTS[variant].env, ...env }),
       stdio: ['pipe', 'pipe', 'pipe'],
     }),
@@ -598,7 +646,7 @@ async function measuredWindow(ctx, server, route) {
     w.retries = attempt;
     const foreign = foreignShare(ctx, w);
     const loadCore = w.coreDetail?.[`cpu${ctx.cores.load}`];
-    const disturbed = foreign > 0.1 || (loadCore && loadCore.task + loadCore.irq > 0.97 && w.serverCpuMicros / (w.wallSeconds * 1e6) < 0.9);
+    const disturbed = !ctx.opts.smoke && foreign > 0.1 || (loadCore && loadCore.task + loadCore.irq > 0.97 && w.serverCpuMicros / (w.wallSeconds * 1e6) < 0.9);
     if (!disturbed || attempt === 2) break;
     console.log(`[bench]   ${route} window disturbed (other processes ${(foreign * 100).toFixed(0)} % of the server's core, load core ${loadCore ? ((loadCore.task + loadCore.irq) * 100).toFixed(0) : '?'} % busy): repeating it`);
     await waitForQuiet();
@@ -637,7 +685,7 @@ async function waitForQuiet(maxSeconds = 20) {
 
 async function runCell(ctx, variant, round) {
   const { opts } = ctx;
-  const quiet = await waitForQuiet();
+  const quiet = opts.smoke ? { waitedSeconds: 0 } : await waitForQuiet();
   if (quiet.waitedSeconds > 2) console.log(`[bench] waited ${quiet.waitedSeconds} s for other work on this machine to calm down (now ${quiet.busyCores} CPUs busy)`);
   const server = await startServer(variant, ctx);
   const bootRssKb = rssKb(server.pid);
@@ -826,27 +874,27 @@ async function main() {
   // This harness belongs with the load, off the server's core.
   if (cores.pinned) spawnSync('taskset', ['-a', '-cp', cores.load, String(process.pid)], { stdio: 'ignore' });
 
-  ensureBenchDependencies();
-  const pack = packAndInstallLibrary(opts.skipPack);
+  if (!opts.smoke) ensureBenchDependencies();
+  const pack = opts.smoke ? { smoke: 'the repository build (dist/), not a tarball' } : packAndInstallLibrary(opts.skipPack);
   if (opts.baseline !== undefined) {
     const baseline = installBaseline(opts.baseline);
     VARIANTS.baseline.args = [relative(BENCH, baseline.entry)];
     VARIANTS.baseline.description = `nestjs-tracing at ${opts.baseline} (${baseline.sha.slice(0, 12)}), its npm pack tarball (--baseline)`;
   }
   const node = nodeBinary(opts.node);
-  const ctx = { opts, cores, node };
+  const ctx = { opts, cores, node, appDir: opts.smoke ? stageSmoke() : undefined };
   const env = machine(node, cores);
   console.log(`[bench] server on Node ${env.serverNode}; ${env.nproc} CPUs (${env.cpuModel}); load average ${env.loadAverage.join(' ')}`);
 
   const stamp = started.toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const nodeMajor = env.serverNode.replace(/^v(\d+).*/, '$1');
-  const name = `${stamp}-node${nodeMajor}${opts.profile ? '-profile' : opts.quick ? '-quick' : ''}`;
+  const name = `${stamp}-node${nodeMajor}${opts.profile ? '-profile' : opts.smoke ? '-smoke' : opts.quick ? '-quick' : ''}`;
   const outDir = opts.profile ? join(opts.out, name) : opts.out;
   mkdirSync(outDir, { recursive: true });
 
   try {
     console.log('[bench] starting embedded PostgreSQL (1000 orders) and the OTLP receiver');
-    ctx.postgres = await startPostgres(cores.load);
+    ctx.postgres = await startPostgres(cores.load, opts.databaseUrl);
     ctx.receiver = await startReceiver(cores.load);
     const meta = {
       startedAt: started.toISOString(),
@@ -896,6 +944,7 @@ async function main() {
     console.log(`[bench] wrote ${relative(ROOT, join(outDir, name))}.{json,md}`);
   } finally {
     await killAll();
+    if (ctx.appDir) rmSync(ctx.appDir, { recursive: true, force: true });
   }
 }
 

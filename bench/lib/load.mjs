@@ -1,9 +1,9 @@
 // The load generator: its own process (spawned by run.mjs, pinned to the load core), closed loop
 // with N connections against one route for a fixed time — wrk (lib/wrk.lua) when it is installed,
-// else autocannon from npm. Each request gets a random order id (GET /orders/:id) and a traceparent
-// of its own whose trace id starts with the window's tag, so that the receiver can count spans and
-// traces per window. Around the run it reads the server's CPU time and peak RSS from /proc and each
-// core's busy time from /proc/stat.
+// else autocannon from npm (the smoke run: Node's own http client). Each request gets a random
+// order id (GET /orders/:id) and a traceparent of its own whose trace id starts with the window's
+// tag, so that the receiver can count spans and traces per window. Around the run it reads the
+// server's CPU time and peak RSS from /proc and each core's busy time from /proc/stat.
 // Usage: node lib/load.mjs '<json options>'; prints one JSON line.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -49,6 +49,57 @@ async function withAutocannon() {
   };
 }
 
+/** --loader node: Node's own http client, closed loop, one keep-alive socket per connection (the smoke run). */
+async function withNode() {
+  const http = await import('node:http');
+  const target = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const prefix = tag + randomBytes(4).toString('hex');
+  const latencies = [];
+  let sent = 0;
+  let ok = 0;
+  let non2xx = 0;
+  let errors = 0;
+  const one = () =>
+    new Promise((resolve) => {
+      sent += 1;
+      const path = route === 'db' ? `/orders/${1 + Math.floor(Math.random() * rows)}` : '/ping';
+      const traceparent = `00-${prefix}${sent.toString(16).padStart(16, '0')}-${randomBytes(7).toString('hex')}01-01`;
+      const start = performance.now();
+      const req = http.get({ host: target.hostname, port: target.port, path, agent, headers: { traceparent } }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          latencies.push(performance.now() - start);
+          if (res.statusCode >= 200 && res.statusCode < 300) ok += 1;
+          else non2xx += 1;
+          resolve();
+        });
+      });
+      req.on('error', () => {
+        errors += 1;
+        resolve();
+      });
+    });
+  const t0 = performance.now();
+  const deadline = t0 + durationSeconds * 1000;
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (performance.now() < deadline) await one();
+  }));
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
+  return {
+    requests: ok + non2xx,
+    sent,
+    durationSeconds: (performance.now() - t0) / 1000,
+    ok,
+    non2xx,
+    errors,
+    timeouts: 0,
+    latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: latencies.at(-1) ?? 0, mean: latencies.reduce((a, b) => a + b, 0) / (latencies.length || 1) },
+  };
+}
+
 async function withWrk() {
   const script = join(dirname(fileURLToPath(import.meta.url)), 'wrk.lua');
   const child = spawn('wrk', ['-t1', `-c${connections}`, `-d${durationSeconds}s`, '--timeout', '10s', '-s', script, url], {
@@ -82,7 +133,7 @@ const mainBefore = mainThreadCpuMicros(serverPid);
 const coresBefore = cpuTimes();
 const selfBefore = process.cpuUsage();
 const t0 = process.hrtime.bigint();
-const result = loader === 'wrk' ? await withWrk() : await withAutocannon();
+const result = loader === 'wrk' ? await withWrk() : loader === 'node' ? await withNode() : await withAutocannon();
 const t1 = process.hrtime.bigint();
 const cpuAfter = processCpuMicros(serverPid);
 const mainAfter = mainThreadCpuMicros(serverPid);

@@ -1,13 +1,13 @@
 // The benchmark's data: the sample's own schema (sample/database/schema.ts, compiled by
-// `npm run build:sample`), grown from its 3 seeded orders to ORDER_ROWS.
+// `npm run build:sample` or npm test's pretest), grown from its 3 seeded orders to ORDER_ROWS.
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
 export const ORDER_ROWS = 1000;
 
-export async function seedOrders(root, url) {
-  const { ensureSchema } = require(join(root, 'dist-sample', 'database', 'schema.js'));
+/** @param {string} schemaModule the sample's compiled `database/schema.js` */
+export async function seedOrders(schemaModule, url) {
+  const { ensureSchema } = require(schemaModule);
   await ensureSchema(url);
   const { Client } = require('pg');
   const client = new Client({ connectionString: url });
