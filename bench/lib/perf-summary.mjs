@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bucketOfOwner, ownerOf } from './profile-summary.mjs';
+import { ownerOf, toBuckets } from './profile-summary.mjs';
 
 // V8's collectors, on whichever thread they run.
 const GC = /v8::internal::(Heap::|Scavenger|ScavengeJob|MarkCompact|MinorMarkSweep|MinorMS|IncrementalMarking|ConcurrentMarking|Sweeper|GCTracer|MarkingVisitor|MainMarkingVisitor|ConcurrentMarkingVisitor|YoungGeneration|PagedSpace|MemoryAllocator|MarkingWorklists|EvacuationVerifier|Evacuat|PointersUpdating|ArrayBufferSweeper|MemoryReducer|LocalHeap::)/;
@@ -22,6 +22,9 @@ function scriptOf(sym) {
   const m = /^(.*):\d+:\d+$/.exec(sym.slice(space + 1));
   return m ? m[1] : undefined;
 }
+
+/** `JS:*name /…/node_modules/pkg/file.js:1:2` → `name pkg/file.js:1:2` (the tier marker dropped). */
+const shortName = (frame) => frame.replace(/^JS:[~*^+']*/, '').replace(/\/.*\/node_modules\//, '');
 
 function nativeBucket(frames) {
   if (frames.some((f) => /llhttp|node::http_parser|Parser::/.test(f))) return 'node: http';
@@ -83,18 +86,10 @@ export function summarizePerf(file, { pid, requests }) {
     add(byOwner, self, micros);
     add(byCaller, caller, micros);
     const js = frames.find((f) => f.startsWith('JS:'));
-    add(byJsFunction, js ? js.replace(/^JS:[~*^+']*/, '').replace(/\/.*\/node_modules\//, '') : self.replace(/^special:/, ''), micros);
-    add(byFunction, `${leaf.slice(0, 90)}${js && js !== leaf ? ` ← ${js.replace(/^JS:[~*^+']*/, '').replace(/\/.*\/node_modules\//, '')}` : ''}`, micros);
+    add(byJsFunction, js ? shortName(js) : self.replace(/^special:/, ''), micros);
+    add(byFunction, `${leaf.slice(0, 90)}${js && js !== leaf ? ` ← ${shortName(js)}` : ''}`, micros);
   }
   const perReq = (micros) => (requests ? micros / requests : undefined);
-  const toBuckets = (map) => {
-    const buckets = {};
-    for (const [owner, micros] of map) {
-      const bucket = owner.startsWith('special:') ? owner.slice('special:'.length) : bucketOfOwner(owner);
-      buckets[bucket] = (buckets[bucket] ?? 0) + micros;
-    }
-    return buckets;
-  };
   const sortDesc = (obj) => Object.entries(obj).sort((a, b) => b[1] - a[1]);
   const shaped = (obj, limit = Infinity) =>
     Object.fromEntries(sortDesc(obj).slice(0, limit).map(([k, v]) => [k, { micros: v, share: v / total, microsPerReq: perReq(v) }]));

@@ -62,6 +62,16 @@ export function bucketOfOwner(owner) {
   return 'other dependencies';
 }
 
+/** { owner: µs } → { bucket: µs }; `special:` owners (GC, helper threads, ...) are buckets of their own. */
+export function toBuckets(map) {
+  const buckets = {};
+  for (const [owner, micros] of map) {
+    const bucket = owner.startsWith('special:') ? owner.slice('special:'.length) : bucketOfOwner(owner);
+    buckets[bucket] = (buckets[bucket] ?? 0) + micros;
+  }
+  return buckets;
+}
+
 /**
  * @param {string} file a .cpuprofile
  * @param {{ startMicros?: number, endMicros?: number, requests?: number }} window monotonic µs
@@ -148,14 +158,6 @@ export function summarizeProfile(file, { startMicros, endMicros, requests } = {}
     byFunction.set(fkey, (byFunction.get(fkey) ?? 0) + weight);
   }
 
-  const toBuckets = (map) => {
-    const buckets = {};
-    for (const [owner, micros] of map) {
-      const bucket = owner.startsWith('special:') ? owner.slice('special:'.length) : bucketOfOwner(owner);
-      buckets[bucket] = (buckets[bucket] ?? 0) + micros;
-    }
-    return buckets;
-  };
   const buckets = toBuckets(byOwner);
   const callerBuckets = toBuckets(byCaller);
   const packages = Object.fromEntries(byCaller);
