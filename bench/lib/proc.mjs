@@ -17,28 +17,22 @@ export function clockTicksPerSecond() {
 }
 
 /** utime + stime of the whole process (every thread), in microseconds. */
-export function processCpuMicros(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields[0] is field 3 (state): utime is field 14, stime field 15.
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return (ticks * 1e6) / clockTicksPerSecond();
-  } catch {
-    return undefined;
-  }
-}
+export const processCpuMicros = (pid) => statCpuMicros(`/proc/${pid}/stat`);
 
 /**
  * utime + stime of the process's main thread (the one whose id is the pid), in microseconds: the
  * JavaScript thread. The rest of processCpuMicros() is V8's helpers (GC, compilers) and libuv's pool.
  */
-export function mainThreadCpuMicros(pid) {
+export const mainThreadCpuMicros = (pid) => statCpuMicros(`/proc/${pid}/task/${pid}/stat`);
+
+function statCpuMicros(file) {
   try {
-    const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+    const stat = readFileSync(file, 'utf8');
+    // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicksPerSecond();
+    // fields[0] is field 3 (state): utime is field 14, stime field 15.
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1e6) / clockTicksPerSecond();
   } catch {
     return undefined;
   }
