@@ -114,6 +114,11 @@ const VARIANTS = {
     args: ['--max-semi-space-size=16', '--require', './variants/floor.js', 'app/main.js'],
     ablation: true,
   },
+  'floor-query': {
+    description: 'floor + one CLIENT span per pg query (no attributes): the two-span floor of the db route',
+    args: ['--require', './variants/floor-query.js', 'app/main.js'],
+    ablation: true,
+  },
   'floor-interceptor': {
     description: 'floor + one global pass-through Nest interceptor',
     args: ['variants/floor-interceptor.js'],
