@@ -5,22 +5,11 @@
 // BatchSpanProcessor sends them. Both run in this process, interleaved, after a warm-up.
 //
 //   npm run bench:serializer [-- --node 24]
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { require, rerunOnNodeLine, ROOT } from './lib/microbench.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const nodeFlag = process.argv.indexOf('--node');
-if (nodeFlag > 0) {
-  // Re-run this file on the Node binary of test/runtimes (the same ones the suite runs on).
-  const line = process.argv[nodeFlag + 1];
-  const bin = join(ROOT, 'test/runtimes/node_modules', `node${line}-linux-${process.arch}`, 'bin/node');
-  const { status } = spawnSync(bin, [fileURLToPath(import.meta.url)], { stdio: 'inherit' });
-  process.exit(status ?? 1);
-}
+rerunOnNodeLine(import.meta.url);
 
-const require = createRequire(join(ROOT, 'package.json'));
 const { ROOT_CONTEXT, SpanKind, trace } = require('@opentelemetry/api');
 const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer');
 const { resourceFromAttributes } = require('@opentelemetry/resources');

@@ -13,21 +13,11 @@
 // It tells how much of the bench's difference is the span work itself (run.mjs measures the rest).
 //
 //   npm run bench:spans [-- --node 24]
-import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { require, rerunOnNodeLine, ROOT } from './lib/microbench.mjs';
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const nodeFlag = process.argv.indexOf('--node');
-if (nodeFlag > 0) {
-  const line = process.argv[nodeFlag + 1];
-  const bin = join(ROOT, 'test/runtimes/node_modules', `node${line}-linux-${process.arch}`, 'bin/node');
-  const { status } = spawnSync(bin, [fileURLToPath(import.meta.url)], { stdio: 'inherit' });
-  process.exit(status ?? 1);
-}
+rerunOnNodeLine(import.meta.url);
 
-const require = createRequire(join(ROOT, 'package.json'));
 const { context, propagation, trace, ROOT_CONTEXT, SpanKind } = require('@opentelemetry/api');
 const { AsyncLocalStorageContextManager } = require('@opentelemetry/context-async-hooks');
 const { RPCType, setRPCMetadata, W3CTraceContextPropagator } = require('@opentelemetry/core');
