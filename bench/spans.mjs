@@ -9,6 +9,8 @@
 //          (request attributes, the query span, sqlcommenter, the serializer): SERVER span with the
 //          stable attributes, RPC metadata, the Nest attributes, the query's CLIENT span, route.
 //   oursPing  the same without the query: GET /ping's single SERVER span.
+//   oursAtStart  ours with the attributes handed to startSpan (what it does when the app has span
+//          processors of its own), against ours setting them after the start.
 // Interleaved rounds in one process; prints ns per request and ours/floor of the extra over none.
 // It tells how much of the bench's difference is the span work itself (run.mjs measures the rest).
 //
@@ -27,6 +29,7 @@ const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-
 const { otlpTraceSerializer } = require(join(ROOT, 'dist/sdk/otlp-trace.serializer.js'));
 const { requestAttributes } = require(join(ROOT, 'dist/http/server-span.attributes.js'));
 const { startQuerySpan, withTraceComment, endSpan } = require(join(ROOT, 'dist/db/pg-query.span.js'));
+const { startSpanWithAttributes } = require(join(ROOT, 'dist/sdk/span-start.js'));
 
 context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
 propagation.setGlobalPropagator(new W3CTraceContextPropagator());
@@ -51,7 +54,8 @@ const [floorTracer, oursTracer] = providers.map((provider) => provider.getTracer
 const SQL = 'SELECT "Order"."id" AS "Order_id", "Order"."customer" AS "Order_customer", "Order"."status" AS "Order_status", ' +
   '"Order"."total" AS "Order_total", "Order"."createdAt" AS "Order_createdAt" FROM "orders" "Order" WHERE (("Order"."id" = $1)) LIMIT 1';
 const PG = { database: 'bench', host: '127.0.0.1', port: 5432 };
-const PG_SETTINGS = { requireParentSpan: true, sqlCommenter: true, sqlLiterals: 'mask', connectSpans: false };
+const pgSettings = (attributesAtStart) => ({ requireParentSpan: true, sqlCommenter: true, sqlLiterals: 'mask', connectSpans: false, attributesAtStart });
+const PG_SETTINGS = [pgSettings(false), pgSettings(true)];
 const NO_PARAMS = new Set();
 const requests = Array.from({ length: 1024 }, (_, i) => ({
   method: 'GET',
@@ -74,14 +78,14 @@ function floor(request) {
   span.end();
 }
 
-function ours(request, query = true) {
+function ours(request, query = true, atStart = false) {
   const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-  const span = oursTracer.startSpan('GET', { kind: SpanKind.SERVER, attributes: requestAttributes(request, 'http', NO_PARAMS) }, parent);
+  const span = startSpanWithAttributes(oursTracer, 'GET', SpanKind.SERVER, parent, atStart, () => requestAttributes(request, 'http', NO_PARAMS));
   const rpc = { type: RPCType.HTTP, span };
   context.with(setRPCMetadata(trace.setSpan(parent, span), rpc), () => {
     span.setAttributes({ 'nestjs.controller': 'OrdersController', 'nestjs.callback': 'findOne' });
     if (!query) return;
-    const querySpan = startQuerySpan(oursTracer, PG_SETTINGS, PG, SQL, context.active());
+    const querySpan = startQuerySpan(oursTracer, PG_SETTINGS[+atStart], PG, SQL, context.active());
     if (withTraceComment(querySpan, SQL).length <= SQL.length) throw new Error('no sqlcommenter comment');
     endSpan(querySpan);
   });
@@ -105,10 +109,11 @@ async function nsPerRequest(fn, n) {
 
 // `ours` is the db route; `oursPing` the route without a query (the SERVER span only).
 const oursPing = (request) => ours(request, false);
-const cases = { none, floor, ours, oursPing };
-const times = { none: [], floor: [], ours: [], oursPing: [] };
+const oursAtStart = (request) => ours(request, true, true);
+const cases = { none, floor, ours, oursPing, oursAtStart };
+const times = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
 let produced = 0;
-const spansPerRequest = { none: 0, floor: 1, ours: 2, oursPing: 1 };
+const spansPerRequest = { none: 0, floor: 1, ours: 2, oursPing: 1, oursAtStart: 2 };
 for (let round = 0; round < 14; round++) {
   for (const [name, fn] of Object.entries(cases)) {
     const ns = await nsPerRequest(fn, 20_000);
@@ -119,11 +124,12 @@ for (let round = 0; round < 14; round++) {
 await Promise.all(providers.map((provider) => provider.forceFlush()));
 if (exported.spans !== produced) throw new Error(`${exported.spans} of ${produced} spans were exported: the bench dropped spans`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const [base, fl, ou, op] = [median(times.none), median(times.floor), median(times.ours), median(times.oursPing)];
+const [base, fl, ou, op, oa] = [median(times.none), median(times.floor), median(times.ours), median(times.oursPing), median(times.oursAtStart)];
 const attributes = Object.keys(requestAttributes(requests[0], 'http', NO_PARAMS)).length + 4;
 console.log(`Node ${process.version}: span work per request, ns (median of ${times.none.length} interleaved rounds of 20 000)`);
 console.log(`  none                   ${base.toFixed(0)}`);
 console.log(`  floor                  ${fl.toFixed(0)}   1 span, 1 attribute, stock serializer`);
 console.log(`  ours, GET /orders/:id  ${ou.toFixed(0)}   2 spans, ${attributes} + 7 attributes, sqlcommenter, our serializer: ${((ou - base) / (fl - base)).toFixed(2)}× the floor's extra`);
 console.log(`  ours, GET /ping        ${op.toFixed(0)}   1 span, ${attributes} attributes, our serializer: ${((op - base) / (fl - base)).toFixed(2)}× the floor's extra`);
+console.log(`  ours, at start         ${oa.toFixed(0)}   GET /orders/:id, attributes handed to startSpan (apps with span processors): ${((oa - base) / (fl - base)).toFixed(2)}× the floor's extra`);
 console.log(`  (${exported.spans} spans exported, ${(exported.bytes / exported.spans).toFixed(0)} bytes each on average)`);

@@ -1,4 +1,5 @@
 import { context, isSpanContextValid, SpanKind, SpanStatusCode, type Attributes, type Context, type Span, type Tracer } from '@opentelemetry/api';
+import { startSpanWithAttributes } from '../sdk/span-start';
 import { maskSqlLiterals } from './sql-literals';
 import { summarizeSql } from './sql-summary';
 
@@ -10,6 +11,8 @@ export interface PgSpanSettings {
   readonly sqlLiterals: 'mask' | 'keep';
   /** `pg.connect` / `pg-pool.connect` spans. */
   readonly connectSpans: boolean;
+  /** Hand the attributes to `startSpan` (user span processors may read them in `onStart`). */
+  readonly attributesAtStart: boolean;
 }
 
 export interface PgConnectionParameters {
@@ -35,11 +38,13 @@ export function connectionAttributes(params: PgConnectionParameters | undefined)
  */
 export function startQuerySpan(tracer: Tracer, settings: PgSpanSettings, params: PgConnectionParameters | undefined, text: string, parent: Context): Span {
   const summary = summarizeSql(text);
-  const attributes = connectionAttributes(params);
-  attributes['db.query.text'] = settings.sqlLiterals === 'mask' ? maskSqlLiterals(text) : text;
-  if (summary.operation) attributes['db.operation.name'] = summary.operation;
-  if (summary.collection) attributes['db.collection.name'] = summary.collection;
-  return tracer.startSpan(summary.spanName, { kind: SpanKind.CLIENT, attributes }, parent);
+  return startSpanWithAttributes(tracer, summary.spanName, SpanKind.CLIENT, parent, settings.attributesAtStart, () => {
+    const attributes = connectionAttributes(params);
+    attributes['db.query.text'] = settings.sqlLiterals === 'mask' ? maskSqlLiterals(text) : text;
+    if (summary.operation) attributes['db.operation.name'] = summary.operation;
+    if (summary.collection) attributes['db.collection.name'] = summary.collection;
+    return attributes;
+  });
 }
 
 /**

@@ -11,5 +11,6 @@ export function pgSpanSettings(config: ResolvedTracingConfig): PgSpanSettings {
     sqlCommenter: config.sqlCommenter,
     sqlLiterals: config.sqlLiterals,
     connectSpans: config.dbConnectSpans,
+    attributesAtStart: config.spanProcessors !== undefined,
   };
 }

@@ -25,6 +25,7 @@ export function serverSpanSettings(config: ResolvedTracingConfig, hooks: Request
           }
         : () => false,
     redactedQueryParams: new Set(config.redactedQueryParams),
+    attributesAtStart: config.spanProcessors !== undefined,
     onStart: requestHeaders
       ? (request) => captureHeaders('request', headers.request, headers.sanitize, (name) => request.headers[name])
       : undefined,

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { context, diag, type Context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { RPCType, setRPCMetadata, type RPCMetadata } from '@opentelemetry/core';
 import { InstrumentationBase, InstrumentationNodeModuleDefinition } from '@opentelemetry/instrumentation';
+import { startSpanWithAttributes } from '../sdk/span-start';
 import { LOG_PREFIX, TRACER_NAME } from '../tracing.constants';
 import { routeOf } from './route.util';
 import { requestAttributes, spanMethodOf } from './server-span.attributes';
@@ -12,6 +13,8 @@ export interface ServerSpanSettings {
   isExcluded(request: IncomingMessage): boolean;
   /** Query parameters whose values are recorded as REDACTED. */
   readonly redactedQueryParams: ReadonlySet<string>;
+  /** Hand the attributes to `startSpan` (user span processors may read them in `onStart`). */
+  readonly attributesAtStart: boolean;
   /** Extra attributes when the span starts (captured request headers). */
   onStart?(request: IncomingMessage): Attributes | undefined;
   /** Runs once the response is over, just before the span ends (attributes, user hooks). */
@@ -86,11 +89,12 @@ export class ServerSpanInstrumentation extends InstrumentationBase {
 
   private start(settings: ServerSpanSettings, scheme: 'http' | 'https', request: IncomingMessage, response: ServerResponse): Context {
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-    const attributes = requestAttributes(request, scheme, settings.redactedQueryParams);
-    const extra = settings.onStart?.(request);
-    if (extra) Object.assign(attributes, extra);
     const method = spanMethodOf(request.method);
-    const span = this.tracer.startSpan(method, { kind: SpanKind.SERVER, attributes }, parent);
+    const span = startSpanWithAttributes(this.tracer, method, SpanKind.SERVER, parent, settings.attributesAtStart, () => {
+      const attributes = requestAttributes(request, scheme, settings.redactedQueryParams);
+      const extra = settings.onStart?.(request);
+      return extra ? Object.assign(attributes, extra) : attributes;
+    });
     const rpc: RPCMetadata = { type: RPCType.HTTP, span };
     const ctx = setRPCMetadata(trace.setSpan(parent, span), rpc);
     // A body arrives in socket callbacks that run outside this context; the parser's `data`/`end`
