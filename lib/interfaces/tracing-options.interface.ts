@@ -132,7 +132,9 @@ export interface TracingModuleOptions {
   traceExporter?: TracingExporterName | SpanExporter;
   /**
    * Span processors that replace the exporter pipeline entirely (for tests, or custom
-   * pipelines). When set, `traceExporter` is ignored.
+   * pipelines). When set, `traceExporter` is ignored, and the SERVER and query spans get their
+   * attributes at creation, so a processor's `onStart` sees them (otherwise they are set right
+   * after the start, which costs less: see bench/README.md).
    * @default none
    */
   spanProcessors?: SpanProcessor[];
