@@ -68,6 +68,19 @@ describe('database spans (TypeORM over pg, real PostgreSQL)', () => {
     expect(received).toContain(`00-${traceIdOf(db[0])}-${idOf(db[0])}-01`);
   });
 
+  it('records nothing for a request that arrives sampled out, and keeps its trace in the SQL comment', async () => {
+    const incoming = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const res = await fetch(`${ctx.app.url}/orders/2/statement`, { headers: { traceparent: `00-${incoming}-00f067aa0ba902b7-00` } });
+    expect(res.status).toBe(200);
+    const received = ((await res.json()) as { query: string }).query;
+    // The upstream decision travels on: same trace, flags 00.
+    expect(received).toMatch(new RegExp(`/\\*traceparent='00-${incoming}-[0-9a-f]{16}-00'\\*/$`));
+
+    // A sampled request after it: once its spans are in, the sampled-out one's would be too.
+    const { server } = await get(ctx, '/orders/1');
+    expect(ctx.tracing.spans().filter((s) => traceIdOf(s) !== traceIdOf(server))).toEqual([]);
+  });
+
   it('marks a failing query ERROR, with the SQLSTATE as error.type, and the caller still gets the error', async () => {
     const dataSource = ctx.app.app.get(DataSource);
     const failure = await trace.getTracer('test').startActiveSpan('job', async (job) => {
