@@ -114,6 +114,18 @@ const VARIANTS = {
     args: ['--max-semi-space-size=16', '--require', './variants/floor.js', 'app/main.js'],
     ablation: true,
   },
+  // Node 22 runs AsyncLocalStorage on async_hooks' promise hooks unless this flag (the default from
+  // Node 24 on) switches it to AsyncContextFrame: what that is worth to a tracer there.
+  'floor-acf': {
+    description: 'floor with --experimental-async-context-frame (Node 22)',
+    args: ['--experimental-async-context-frame', '--require', './variants/floor.js', 'app/main.js'],
+    ablation: true,
+  },
+  'nestjs-tracing-acf': {
+    description: 'nestjs-tracing with --experimental-async-context-frame (Node 22)',
+    args: ['--experimental-async-context-frame', 'variants/nestjs-tracing.js'],
+    ablation: true,
+  },
   'floor-query': {
     description: 'floor + one CLIENT span per pg query (no attributes): the two-span floor of the db route',
     args: ['--require', './variants/floor-query.js', 'app/main.js'],
