@@ -133,8 +133,9 @@ export interface TracingModuleOptions {
   /**
    * Span processors that replace the exporter pipeline entirely (for tests, or custom
    * pipelines). When set, `traceExporter` is ignored, and the SERVER and query spans get their
-   * attributes at creation, so a processor's `onStart` sees them (otherwise they are set right
-   * after the start, which costs less: see bench/README.md).
+   * attributes at creation, so a processor's `onStart` sees them. Without them the attributes are
+   * set right after the start, which costs less: the SDK copies creation attributes twice for the
+   * sampler, and the samplers it can be configured with (`OTEL_TRACES_SAMPLER`) do not read them.
    * @default none
    */
   spanProcessors?: SpanProcessor[];
