@@ -93,6 +93,26 @@ describe('startTracingSdk', () => {
     await expect(handle.shutdown()).resolves.toBeUndefined();
   });
 
+  it('samples as OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG say (every trace by default)', async () => {
+    const recorded = (n: number): number => Array.from({ length: n }, (_, i) => emitSpan(`s${i}`)).filter(Boolean).length;
+
+    const first = start();
+    expect(recorded(50)).toBe(50);
+    await first.handle.shutdown();
+
+    process.env.OTEL_TRACES_SAMPLER = 'traceidratio';
+    process.env.OTEL_TRACES_SAMPLER_ARG = '0';
+    const none = start();
+    expect(recorded(50)).toBe(0);
+    expect(none.exporter.getFinishedSpans()).toHaveLength(0);
+    await none.handle.shutdown();
+
+    process.env.OTEL_TRACES_SAMPLER_ARG = '0.5';
+    start();
+    expect(recorded(400)).toBeGreaterThan(100);
+    expect(recorded(400)).toBeLessThan(300);
+  });
+
   it('describes the process in the resource, with a fresh service.instance.id per start', async () => {
     const first = start({ serviceName: 'orders-api' });
     emitSpan('a');
