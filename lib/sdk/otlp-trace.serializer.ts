@@ -34,6 +34,15 @@ export const otlpTraceSerializer: ISerializer<ReadableSpan[], IExportTraceServic
 
 const writer = new ProtobufWriter();
 
+/**
+ * Hands the buffer of a request `serializeRequest` returned back to the serializer, once the
+ * transport is done with it (its call completed, whatever the outcome). Until then the bytes stay
+ * as they were written; a request never released is left to the garbage collector.
+ */
+export function releaseRequest(request: Uint8Array): void {
+  writer.release(request);
+}
+
 function groupSpans(spans: ReadableSpan[]): Map<Resource, Map<Scope, ReadableSpan[]>> {
   const resources = new Map<Resource, Map<Scope, ReadableSpan[]>>();
   for (const span of spans) {

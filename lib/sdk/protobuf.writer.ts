@@ -2,20 +2,41 @@
  * A protobuf writer for one export request at a time: a single pass into one Buffer, with no
  * allocation per string, id or nested message.
  * Nested messages reserve one length byte and move their body when the length needs more.
+ *
+ * Finished requests are lent, not given: the transport holds each until its call completes, then
+ * `release` hands the buffer back for a later request. A new buffer per export would be garbage
+ * that only a mark-compact frees: @grpc/grpc-js keeps a reference to the request from objects
+ * that outlive the call in the old generation, so scavenges keep every export's bytes
+ * (bench/export-retention.mjs; bench/README.md "Where the memory goes").
  */
 export class ProtobufWriter {
-  private buf: Buffer = Buffer.allocUnsafe(INITIAL_BYTES);
+  private buf: Buffer = newBuffer(INITIAL_BYTES);
   pos = 0;
+  /** Buffers of finished requests that have not come back (weakly: one never released is simply collected). */
+  private readonly lent = new WeakSet<ArrayBufferLike>();
+  /** Returned buffers, ready for the next requests. */
+  private readonly spare: Buffer[] = [];
 
   /**
-   * What was written. The buffer goes with it (the transport holds it until the call completes);
-   * the next request starts in a new one sized after this one, so batches rarely grow a buffer.
+   * What was written, as a view of a buffer that is not written again until `release(view)`;
+   * the next request goes into a spare buffer, or a new one sized after this request.
    */
   finish(): Uint8Array {
     const out = this.buf.subarray(0, this.pos);
-    this.buf = Buffer.allocUnsafe(Math.max(INITIAL_BYTES, Math.ceil(this.pos * 1.25)));
+    this.lent.add(this.buf.buffer);
+    this.buf = this.spare.pop() ?? newBuffer(Math.max(INITIAL_BYTES, Math.ceil(this.pos * 1.25)));
     this.pos = 0;
     return out;
+  }
+
+  /**
+   * The transport is done with a request `finish` returned: its buffer may be written again.
+   * Anything else (a view released twice, bytes from elsewhere) is ignored.
+   */
+  release(view: Uint8Array): void {
+    if (!this.lent.delete(view.buffer)) return;
+    // Enough for the exports the delegate runs at once in steady state; more would be held for nothing.
+    if (this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(Buffer.from(view.buffer, 0, view.buffer.byteLength));
   }
 
   /** Discards a request that failed half-way. */
@@ -166,13 +187,22 @@ export class ProtobufWriter {
     if (this.pos + bytes <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.pos + bytes) size *= 2;
-    const grown = Buffer.allocUnsafe(size);
+    const grown = newBuffer(size);
     this.buf.copy(grown, 0, 0, this.pos);
     this.buf = grown;
   }
 }
 
 const INITIAL_BYTES = 64 * 1024;
+const MAX_SPARE_BUFFERS = 2;
+
+/**
+ * A buffer of its own: `allocUnsafe` may hand out a slice of Node's shared pool (when an app
+ * raises `Buffer.poolSize`), which must never be lent and written again.
+ */
+function newBuffer(size: number): Buffer {
+  return Buffer.allocUnsafeSlow(size);
+}
 
 /** Hex digit values by character code ('0'-'9', 'a'-'f', 'A'-'F'; the SDK's ids are lowercase). */
 const HEX = new Uint8Array(128);
