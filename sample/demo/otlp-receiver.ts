@@ -70,6 +70,8 @@ export interface OtlpReceiver {
   url: string;
   spans: ReceivedSpan[];
   requests: unknown[];
+  /** The gRPC metadata (headers) of each export call received, as lowercase names to values. */
+  metadata: Array<Record<string, unknown>>;
   /** Export calls received, accepted or rejected. */
   attempts: { count: number };
   waitFor(predicate: (spans: ReceivedSpan[]) => boolean, timeoutMs?: number): Promise<ReceivedSpan[]>;
@@ -127,7 +129,7 @@ export interface OtlpReceiverOptions {
    * rejects); the request is still counted in `attempts`, its spans are not kept.
    */
   reject?: () => { code: grpc.status; details: string } | undefined;
-  /** Answers each export only after this long (a slow collector). @default 0 */
+  /** Answers each export only after this long (a slow collector); its spans count on arrival. @default 0 */
   delayMillis?: number;
   /** Accepts each export but reports this many spans rejected, with this message. */
   partialSuccess?: { rejectedSpans: number; errorMessage: string };
@@ -136,6 +138,7 @@ export interface OtlpReceiverOptions {
 export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const requests: unknown[] = [];
+  const metadata: Array<Record<string, unknown>> = [];
   const attempts = { count: 0 };
   const server = new grpc.Server();
   const unsupported = () => { throw new Error('server-side definition only'); };
@@ -154,15 +157,16 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
   }, {
     Export: (call: grpc.ServerUnaryCall<protobuf.Message, PartialSuccess | null>, callback: grpc.sendUnaryData<PartialSuccess | null>) => {
       attempts.count += 1;
-      if (options.delayMillis) {
-        const timer = setTimeout(() => callback(null, null), options.delayMillis);
-        timer.unref();
-        return;
-      }
+      metadata.push(call.metadata.getMap());
       const rejection = options.reject?.();
       if (rejection) return callback({ code: rejection.code, details: rejection.details }, null);
       requests.push(Request.toObject(call.request, JSON_SHAPE));
       spans.push(...toSpans(Request.toObject(call.request, { longs: String })));
+      if (options.delayMillis) {
+        const timer = setTimeout(() => callback(null, options.partialSuccess ?? null), options.delayMillis);
+        timer.unref();
+        return;
+      }
       callback(null, options.partialSuccess ?? null);
     },
   });
@@ -174,6 +178,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
     url: `http://127.0.0.1:${port}`,
     spans,
     requests,
+    metadata,
     attempts,
     async waitFor(predicate, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
@@ -189,6 +194,7 @@ export async function startOtlpReceiver(options: OtlpReceiverOptions = {}): Prom
       // In place, so arrays already handed to a test stay live.
       spans.length = 0;
       requests.length = 0;
+      metadata.length = 0;
       attempts.count = 0;
     },
     close: () => (closing ??= new Promise<void>((resolve) => {
