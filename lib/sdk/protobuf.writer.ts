@@ -35,8 +35,11 @@ export class ProtobufWriter {
    */
   release(view: Uint8Array): void {
     if (!this.lent.delete(view.buffer)) return;
-    // Enough for the exports the delegate runs at once in steady state; more would be held for nothing.
-    if (this.spare.length < MAX_SPARE_BUFFERS) this.spare.push(Buffer.from(view.buffer, 0, view.buffer.byteLength));
+    // Two cover the one export a BatchSpanProcessor runs at a time; an outsized one (a batch of
+    // huge attributes) is left to the collector rather than held for good.
+    if (this.spare.length < MAX_SPARE_BUFFERS && view.buffer.byteLength <= MAX_SPARE_BYTES) {
+      this.spare.push(Buffer.from(view.buffer, 0, view.buffer.byteLength));
+    }
   }
 
   /** Discards a request that failed half-way. */
@@ -195,6 +198,8 @@ export class ProtobufWriter {
 
 const INITIAL_BYTES = 64 * 1024;
 const MAX_SPARE_BUFFERS = 2;
+/** A batch of 512 spans with the conventions' attributes is ~200 KB. */
+const MAX_SPARE_BYTES = 4 * 1024 * 1024;
 
 /**
  * A buffer of its own: `allocUnsafe` may hand out a slice of Node's shared pool (when an app

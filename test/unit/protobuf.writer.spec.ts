@@ -55,6 +55,16 @@ describe('ProtobufWriter buffers', () => {
     expect(decodeFirst(c)).toBe('c');
   });
 
+  it('does not keep an outsized buffer for later requests', () => {
+    const writer = new ProtobufWriter();
+    const huge = request(writer, 'h'.repeat(4000), 1200); // ~4.8 MB: its buffer grew to 8 MB
+    writer.release(huge);
+    request(writer, 'a');
+    const next = request(writer, 'b');
+    expect(next.buffer).not.toBe(huge.buffer);
+    expect(decodeFirst(next)).toBe('b');
+  });
+
   it('keeps its buffers out of Node\'s shared pool, even when an app raises Buffer.poolSize', () => {
     Buffer.poolSize = 16 * 1024 * 1024;
     const writer = new ProtobufWriter();
