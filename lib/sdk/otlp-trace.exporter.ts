@@ -1,10 +1,13 @@
 import type { ExportResult } from '@opentelemetry/core';
 import { createOtlpNetworkExportDelegate, OTLPExporterBase } from '@opentelemetry/otlp-exporter-base';
 import { convertLegacyOtlpGrpcOptions, createOtlpGrpcExporterMetrics, type OTLPGRPCExporterConfigNode } from '@opentelemetry/otlp-grpc-exporter-base';
-import { TraceExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
+import type { IExporterMetricsHelper } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan, SpanExporter } from '@opentelemetry/sdk-trace-node';
 import { OtlpGrpcTraceTransport } from './otlp-grpc.transport';
 import { otlpTraceSerializer, releaseRequest } from './otlp-trace.serializer';
+
+/** `@opentelemetry/otlp-transformer`'s TraceExporterMetricsHelper, without loading that package. */
+const SPAN_METRICS: IExporterMetricsHelper<ReadableSpan[]> = { name: 'span', countItems: (spans) => spans.length };
 
 /**
  * The OTLP gRPC trace exporter: `@opentelemetry/exporter-trace-otlp-grpc`'s own construction —
@@ -27,7 +30,7 @@ export class OtlpGrpcTraceExporter extends OTLPExporterBase<ReadableSpan[]> impl
           serializeRequest: (spans) => (serialized.request = otlpTraceSerializer.serializeRequest(spans)),
           deserializeResponse: (data) => otlpTraceSerializer.deserializeResponse(data),
         },
-        createOtlpGrpcExporterMetrics('otlp_grpc_span_exporter', TraceExporterMetricsHelper, options.url, undefined),
+        createOtlpGrpcExporterMetrics('otlp_grpc_span_exporter', SPAN_METRICS, options.url, undefined),
         new OtlpGrpcTraceTransport(options),
       ),
     );

@@ -1,5 +1,5 @@
 import type { Attributes, AttributeValue, HrTime, SpanContext } from '@opentelemetry/api';
-import { ProtobufTraceSerializer, type IExportTraceServiceResponse, type ISerializer } from '@opentelemetry/otlp-transformer';
+import type { IExportTraceServiceResponse, ISerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { ProtobufWriter } from './protobuf.writer';
 
@@ -29,8 +29,21 @@ export const otlpTraceSerializer: ISerializer<ReadableSpan[], IExportTraceServic
       throw error;
     }
   },
-  deserializeResponse: (data) => ProtobufTraceSerializer.deserializeResponse(data),
+  deserializeResponse: (data) => decodeResponse(data),
 };
+
+/**
+ * A collector's full success is an empty ExportTraceServiceResponse. Only a partial success needs
+ * decoding, and the stock decoder is loaded then: `@opentelemetry/otlp-transformer` brings ~1 MB of
+ * generated protobuf code that would otherwise stay in every process's heap (and V8 sizes the old
+ * generation's next collection from the heap that stays live).
+ */
+function decodeResponse(data: Uint8Array): IExportTraceServiceResponse {
+  if (data.length === 0) return {};
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { ProtobufTraceSerializer } = require('@opentelemetry/otlp-transformer') as typeof import('@opentelemetry/otlp-transformer');
+  return ProtobufTraceSerializer.deserializeResponse(data);
+}
 
 const writer = new ProtobufWriter();
 

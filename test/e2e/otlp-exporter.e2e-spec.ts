@@ -122,15 +122,17 @@ describe('OTLP gRPC exporter', () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
-  it('export bytes do not wait for a mark-compact: ArrayBuffers stay flat across scavenges', async () => {
+  it('export bytes do not wait for a mark-compact: ArrayBuffers stay flat across scavenges; no response decoder loaded', async () => {
     receiver = await startOtlpReceiver();
     const child = await startChildApp('export-memory.js', { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, { nodeArgs: ['--expose-gc'], listeners: 0 });
     const line = await child.waitForLine(/^EXPORT_MEMORY (.*)$/, 20_000);
-    const report = JSON.parse(line[1]) as { exports: number; requestBytes: number; growth: number };
+    const report = JSON.parse(line[1]) as { exports: number; requestBytes: number; growth: number; decoderLoaded: boolean };
     expect(await child.stop(null)).toMatchObject({ code: 0 });
     expect(receiver.spans).toHaveLength(report.exports * 300);
     // Before the lent buffers and the copy-free transport every export stayed until a
     // mark-compact: `exports` × `requestBytes` (~3 MB here). Now: at most a buffer or two.
     expect(report.growth).toBeLessThan(2 * report.requestBytes);
+    // Every answer was a full success: the stock response decoder (~1 MB of heap) never loaded.
+    expect(report.decoderLoaded).toBe(false);
   }, 30_000);
 });

@@ -172,6 +172,12 @@ describe('OTLP trace serializer', () => {
     expect(Buffer.from(first).toString('hex')).toBe(expected);
   });
 
+  it('reads a full success (an empty response) as the stock decoder does: no partial success', () => {
+    const empty = new Uint8Array(0);
+    expect(otlpTraceSerializer.deserializeResponse(empty).partialSuccess ?? undefined).toBeUndefined();
+    expect(ProtobufTraceSerializer.deserializeResponse(empty).partialSuccess ?? undefined).toBeUndefined();
+  });
+
   it('reads the collector response with the stock decoder (partial success)', () => {
     // ExportTraceServiceResponse { partial_success { rejected_spans: 3, error_message: "full" } }
     const response = Buffer.from([0x0a, 0x08, 0x08, 0x03, 0x12, 0x04, ...Buffer.from('full')]);
