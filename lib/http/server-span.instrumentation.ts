@@ -95,7 +95,7 @@ export class ServerSpanInstrumentation extends InstrumentationBase {
       const extra = settings.onStart?.(request);
       return extra ? Object.assign(attributes, extra) : attributes;
     });
-    const rpc: RPCMetadata = { type: RPCType.HTTP, span };
+    const rpc = new HttpRpcMetadata(span);
     const ctx = setRPCMetadata(trace.setSpan(parent, span), rpc);
     // A body arrives in socket callbacks that run outside this context; the parser's `data`/`end`
     // listeners (and everything body-parser runs after them) need it. No body: nothing to bind.
@@ -126,6 +126,20 @@ export class ServerSpanInstrumentation extends InstrumentationBase {
       span.end();
     }
   }
+}
+
+/**
+ * `getRPCMetadata(...)` for this request: where the route lands and how Nest code reaches the
+ * SERVER span. A class instance, not an object literal: V8 pretenures a literal whose objects
+ * mostly survive young collections, and this one did early under load (its span waits in the
+ * export queue); from then on every one was born old and kept its young span graph alive until a
+ * full collection (bench/README.md, "Where the memory goes"). Constructed objects are never pretenured.
+ */
+class HttpRpcMetadata implements RPCMetadata {
+  readonly type = RPCType.HTTP;
+  route?: string;
+
+  constructor(readonly span: Span) {}
 }
 
 function hasBody(request: IncomingMessage): boolean {

@@ -3,12 +3,12 @@ import {
   CompositePropagator,
   getStringListFromEnv,
   W3CBaggagePropagator,
-  W3CTraceContextPropagator,
 } from '@opentelemetry/core';
 import { LOG_PREFIX } from '../tracing.constants';
+import { TraceContextPropagator } from './trace-context.propagator';
 
 const FACTORIES: Record<string, () => TextMapPropagator> = {
-  tracecontext: () => new W3CTraceContextPropagator(),
+  tracecontext: () => new TraceContextPropagator(),
   baggage: () => new W3CBaggagePropagator(),
 };
 

@@ -23,6 +23,7 @@ import { installErrorHandler, ReportingExporter } from './export-reporting';
 import { OtlpGrpcTraceExporter } from './otlp-trace.exporter';
 import { RetryingExporter } from './export-retry';
 import { propagatorFromEnv } from './propagator';
+import { primeSpanAllocationSites } from './allocation-sites.primer';
 import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME } from './semconv';
 import { buildResource } from './resource';
 import type { ResolvedTracingConfig } from './tracing.config';
@@ -97,6 +98,7 @@ function createProvider(config: ResolvedTracingConfig): Pick<SdkState, 'provider
       ...exporterProcessors,
     ],
   });
+  primeSpanAllocationSites();
   provider.register({ propagator: propagatorFromEnv() });
   const instrumentations = getRegisteredInstrumentations();
   // The instrumentations were built before any provider existed; after an earlier SDK in this
