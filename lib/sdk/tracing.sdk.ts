@@ -72,6 +72,10 @@ export function startTracingSdk(config: ResolvedTracingConfig): TracingSdkHandle
 
 function createProvider(config: ResolvedTracingConfig): Pick<SdkState, 'provider' | 'summary' | 'ledger' | 'destination'> {
   const ledger = new DeliveryLedger();
+  // Before any logger: the priming's private provider reads the same OTEL_* variables as the real
+  // one below, whose warnings about a bad value must come once.
+  diag.disable();
+  primeSpanAllocationSites();
   const logLevel = getStringFromEnv('OTEL_LOG_LEVEL');
   // core's parser maps an unknown value to INFO, and warns before any logger exists: check first.
   const known = logLevel !== undefined && LOG_LEVELS.includes(logLevel.toLowerCase());
@@ -98,7 +102,6 @@ function createProvider(config: ResolvedTracingConfig): Pick<SdkState, 'provider
       ...exporterProcessors,
     ],
   });
-  primeSpanAllocationSites();
   provider.register({ propagator: propagatorFromEnv() });
   const instrumentations = getRegisteredInstrumentations();
   // The instrumentations were built before any provider existed; after an earlier SDK in this
