@@ -1,5 +1,5 @@
 import { SpanKind } from '@opentelemetry/api';
-import { BasicTracerProvider } from '@opentelemetry/sdk-trace-node';
+import { AlwaysOnSampler, BasicTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { getHeapSpaceStatistics } from 'node:v8';
 
 /**
@@ -34,7 +34,8 @@ export function primeSpanAllocationSites(): void {
   if (primed) return;
   primed = true;
   try {
-    const tracer = new BasicTracerProvider().getTracer('nestjs-tracing/priming');
+    // Every priming span records, whatever OTEL_TRACES_SAMPLER the app samples with.
+    const tracer = new BasicTracerProvider({ sampler: new AlwaysOnSampler() }).getTracer('nestjs-tracing/priming');
     const kept: unknown[] = [];
     for (let i = 0; i < PRIMING_SPANS; i += 1) {
       const span = tracer.startSpan('GET', { kind: SpanKind.SERVER });

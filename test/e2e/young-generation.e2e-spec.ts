@@ -9,8 +9,12 @@ import { startChildApp } from '../utils/child-app';
  * (natives syntax) where a new span's objects and a new extracted parent are born.
  */
 describe('span objects stay in the young generation', () => {
-  it('after spans and parents were kept across young collections, new ones are still born young', async () => {
-    const child = await startChildApp('young-spans.js', { OTEL_SERVICE_NAME: undefined }, {
+  it.each<[string, Record<string, string | undefined>]>([
+    ['the default sampler', {}],
+    // Requests with a sampled parent record; the priming's own root spans must record too.
+    ['a parent-based 1 % sampler', { OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.01' }],
+  ])('after spans and parents were kept across young collections, new ones are still born young (%s)', async (_, env) => {
+    const child = await startChildApp('young-spans.js', { OTEL_SERVICE_NAME: undefined, OTEL_TRACES_SAMPLER: undefined, OTEL_TRACES_SAMPLER_ARG: undefined, ...env }, {
       // A young generation of 16 MB from the start: V8 pretenures only above that size, as in an app under load.
       nodeArgs: ['--allow-natives-syntax', '--expose-gc', '--min-semi-space-size=16'],
       listeners: 0,
