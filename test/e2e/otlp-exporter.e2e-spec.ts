@@ -1,4 +1,4 @@
-import { createServer } from 'node:http2';
+import { createServer, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
@@ -17,16 +17,26 @@ function batch(tag: string, count: number): ReadableSpan[] {
   return memory.getFinishedSpans();
 }
 
-/** An HTTP/2 server that answers every gRPC call with an empty OK, noting what came on the wire. */
+/**
+ * An HTTP/2 server that answers every gRPC call with an empty OK, noting what came on the wire and
+ * on which connection; with `hang` set it leaves calls unanswered (a collector that stopped
+ * responding but keeps its connections open).
+ */
 async function startWireSink() {
-  const calls: Array<{ path: unknown; encoding: unknown; compressedFlag: number; bytes: number }> = [];
+  const calls: Array<{ path: unknown; encoding: unknown; compressedFlag: number; bytes: number; session: number }> = [];
+  const sessions: ServerHttp2Session[] = [];
+  const control = { hang: false };
   const server = createServer();
+  server.on('session', (session) => sessions.push(session));
   server.on('stream', (stream, headers) => {
+    const session = sessions.indexOf(stream.session!) + 1;
     const chunks: Buffer[] = [];
+    stream.on('error', () => {}); // a call the client cancels at its deadline resets the stream
     stream.on('data', (chunk: Buffer) => chunks.push(chunk));
     stream.on('end', () => {
       const body = Buffer.concat(chunks);
-      calls.push({ path: headers[':path'], encoding: headers['grpc-encoding'], compressedFlag: body[0], bytes: body.length });
+      calls.push({ path: headers[':path'], encoding: headers['grpc-encoding'], compressedFlag: body[0], bytes: body.length, session });
+      if (control.hang) return;
       stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
       stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
       stream.end(Buffer.from([0, 0, 0, 0, 0])); // an empty ExportTraceServiceResponse
@@ -36,7 +46,11 @@ async function startWireSink() {
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     calls,
+    control,
+    /** Connections the server has seen, open or closed. */
+    sessionCount: () => sessions.length,
     close: () => new Promise<void>((resolve) => {
+      sessions.forEach((session) => session.destroy());
       server.close(() => resolve());
       setTimeout(resolve, 1000).unref(); // a session the exporter keeps open must not stall the test
     }),
@@ -121,6 +135,47 @@ describe('OTLP gRPC exporter', () => {
     expect(result.error).toMatchObject({ code: expect.any(Number) as number });
     expect(Date.now() - started).toBeLessThan(5000);
   });
+
+  it('a collector that stops answering: after the sixth deadline in a row the exporter opens a new connection, and batches flow on it', async () => {
+    const sink = await startWireSink();
+    try {
+      exporter = new OtlpGrpcTraceExporter({ url: sink.url, timeoutMillis: 400 });
+      expect((await exportOnce(exporter, batch('before', 5))).code).toBe(ExportResultCode.SUCCESS);
+      sink.control.hang = true;
+      for (let i = 1; i <= 6; i++) {
+        const result = await exportOnce(exporter, batch(`hung-${i}`, 5));
+        expect(result.code).toBe(ExportResultCode.FAILED);
+        expect(result.error).toMatchObject({ code: 4 }); // DEADLINE_EXCEEDED
+      }
+      // Five timeouts are tolerated on the same connection (the stock transport's rule); the
+      // sixth replaces the client, so a connection wedged behind a proxy does not hold exports forever.
+      expect(sink.calls.map((call) => call.session)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+      sink.control.hang = false;
+      expect((await exportOnce(exporter, batch('after', 5))).code).toBe(ExportResultCode.SUCCESS);
+      expect(sink.calls.at(-1)?.session).toBe(2);
+      expect(sink.sessionCount()).toBe(2);
+    } finally {
+      await sink.close();
+    }
+  }, 30_000);
+
+  it('deadlines that do not come six in a row keep the connection', async () => {
+    const sink = await startWireSink();
+    try {
+      exporter = new OtlpGrpcTraceExporter({ url: sink.url, timeoutMillis: 400 });
+      for (let round = 0; round < 2; round++) {
+        sink.control.hang = true;
+        for (let i = 0; i < 5; i++) expect((await exportOnce(exporter, batch(`hung-${round}-${i}`, 5))).code).toBe(ExportResultCode.FAILED);
+        sink.control.hang = false;
+        expect((await exportOnce(exporter, batch(`ok-${round}`, 5))).code).toBe(ExportResultCode.SUCCESS);
+      }
+      // Ten timeouts in all, but a success between each five resets the count.
+      expect(sink.calls).toHaveLength(12);
+      expect(sink.sessionCount()).toBe(1);
+    } finally {
+      await sink.close();
+    }
+  }, 30_000);
 
   it('export bytes do not wait for a mark-compact: ArrayBuffers stay flat across scavenges; no response decoder loaded', async () => {
     receiver = await startOtlpReceiver();
