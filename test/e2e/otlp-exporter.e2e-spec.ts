@@ -1,4 +1,4 @@
-import { createServer, type ServerHttp2Session } from 'node:http2';
+import { createServer, type Http2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { ExportResultCode, type ExportResult } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
@@ -24,7 +24,7 @@ function batch(tag: string, count: number): ReadableSpan[] {
  */
 async function startWireSink() {
   const calls: Array<{ path: unknown; encoding: unknown; compressedFlag: number; bytes: number; session: number }> = [];
-  const sessions: ServerHttp2Session[] = [];
+  const sessions: Http2Session[] = [];
   const control = { hang: false };
   const server = createServer();
   server.on('session', (session) => sessions.push(session));
