@@ -66,6 +66,24 @@ const VARIANTS = {
     env: { OTEL_TRACES_EXPORTER: 'none' },
     ablation: true,
   },
+  'nestjs-tracing-retain': {
+    description: 'nestjs-tracing-no-export, but ended spans held in batches of 512 as the BatchSpanProcessor holds them (variants/retain-spans.js)',
+    args: ['--require', './variants/retain-spans.js', 'variants/nestjs-tracing.js'],
+    env: { OTEL_TRACES_EXPORTER: 'none' },
+    ablation: true,
+  },
+  'nestjs-tracing-serialize-batch': {
+    description: 'nestjs-tracing-no-export, plus our serializer on batches of 512 ended spans, bytes dropped (variants/serialize-probe.js)',
+    args: ['--require', './variants/serialize-probe.js', 'variants/nestjs-tracing.js'],
+    env: { OTEL_TRACES_EXPORTER: 'none', SERIALIZE_PROBE: 'batch' },
+    ablation: true,
+  },
+  'nestjs-tracing-serialize-end': {
+    description: 'nestjs-tracing-no-export, plus our serializer on each span as it ends, bytes kept in a buffer (variants/serialize-probe.js)',
+    args: ['--require', './variants/serialize-probe.js', 'variants/nestjs-tracing.js'],
+    env: { OTEL_TRACES_EXPORTER: 'none', SERIALIZE_PROBE: 'end' },
+    ablation: true,
+  },
   'nestjs-tracing-nest-spans': {
     description: 'nestjs-tracing with OTEL_NESTJS_NEST_SPANS=true: the two Nest INTERNAL spans per request as well',
     args: ['variants/nestjs-tracing.js'],
