@@ -14,6 +14,10 @@
 //            tarball) --out DIR --baseline REF (adds variant `baseline`: the tarball of git REF,
 //            interleaved with the others, for a before/after in one run) --node-flags "F ..." (given to
 //            every server process, e.g. "--max-semi-space-size=16" or "--require ./lib/heap-report.js")
+//            --together [--slice-ms 200] (each round's variants loaded in the same windows, taking
+//            turns on the server core: the machine's drift lands on all of them alike; --duration is
+//            then the shared window, each variant running ~1/N of it; bench/README.md, "A paired
+//            measurement")
 //
 // What it does (see bench/README.md): installs bench/ (npm ci), packs this repository (npm pack) and
 // installs the tarball into bench/node_modules, starts an embedded PostgreSQL with 1000 orders and
@@ -110,6 +114,12 @@ const VARIANTS = {
     env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '32' },
     ablation: true,
   },
+  'nestjs-tracing-batch2048': {
+    description: 'nestjs-tracing with OTEL_BSP_MAX_EXPORT_BATCH_SIZE=2048 and OTEL_BSP_MAX_QUEUE_SIZE=8192',
+    args: ['variants/nestjs-tracing.js'],
+    env: { OTEL_BSP_MAX_EXPORT_BATCH_SIZE: '2048', OTEL_BSP_MAX_QUEUE_SIZE: '8192' },
+    ablation: true,
+  },
   'floor-batch128': {
     description: 'floor with OTEL_BSP_MAX_EXPORT_BATCH_SIZE=128',
     args: ['--require', './variants/floor.js', 'app/main.js'],
@@ -181,6 +191,8 @@ function parseArgs(argv) {
     variants: undefined,
     routes: undefined,
     skipPack: false,
+    together: false,
+    sliceMs: 200,
     baseline: undefined,
     loader: undefined,
     probeRequests: 20,
@@ -213,6 +225,8 @@ function parseArgs(argv) {
       case '--variants': opts.variants = value().split(','); break;
       case '--routes': opts.routes = value().split(','); break;
       case '--skip-pack': opts.skipPack = true; break;
+      case '--together': opts.together = true; break;
+      case '--slice-ms': opts.sliceMs = number(20); break;
       case '--baseline': opts.baseline = value(); break;
       case '--loader': opts.loader = value(); break;
       case '--out': opts.out = value(); break;
@@ -664,7 +678,7 @@ function load(ctx, server, route, seconds, tag) {
 /** Share of the server's core that other processes used during a window (0..1), if known. */
 function foreignShare(ctx, w) {
   const d = w.coreDetail?.[`cpu${ctx.cores.server}`];
-  if (!ctx.cores.pinned || !d || w.serverCpuMicros === undefined) return undefined;
+  if (!ctx.cores.pinned || ctx.opts.together || !d || w.serverCpuMicros === undefined) return undefined;
   return Math.max(0, d.task - w.serverCpuMicros / (w.wallSeconds * 1e6));
 }
 
@@ -720,6 +734,49 @@ async function waitForQuiet(maxSeconds = 20) {
   return { waitedSeconds: Math.round((Date.now() - t0) / 1000) - 1, busyCores: Number(busy?.toFixed(2)) };
 }
 
+/** One route's figures for one server, from its measured window and the receiver's counts. */
+function routeRecord(ctx, w, probeStats, received) {
+  const { opts } = ctx;
+  const expectedSpans = mode(probeStats.spansPerTrace) ?? 0;
+  const requests = w.requests;
+  return {
+    requests,
+    ok: w.ok,
+    non2xx: w.non2xx,
+    errors: w.errors,
+    timeouts: w.timeouts,
+    seconds: w.durationSeconds,
+    reqPerSec: w.ok / w.durationSeconds,
+    latencyMs: w.latencyMs,
+    cpuMicrosPerReq: w.serverCpuMicros / requests,
+    // The JavaScript thread alone; the rest is V8's helper threads (GC, compilers) and libuv's.
+    mainThreadCpuMicrosPerReq: w.serverMainThreadCpuMicros / requests,
+    serverCoreShare: w.serverCpuMicros / (w.wallSeconds * 1e6),
+    // Busy time of the server's core that was not the server: other processes on this machine.
+    // (user+system time of that core minus the server's; interrupts and steal are reported apart).
+    foreignOnServerCore: foreignShare(ctx, w),
+    serverCoreDetail: w.coreDetail?.[`cpu${ctx.cores.server}`],
+    loadCoreDetail: w.coreDetail?.[`cpu${ctx.cores.load}`],
+    retries: w.retries,
+    coreBusy: w.coreBusy,
+    peakRssKb: w.peakRssKb,
+    peakRssWindowed: w.peakRssWindowed,
+    expectedSpansPerReq: expectedSpans,
+    probe: { requests: opts.probeRequests, traces: probeStats.traces, spansPerTrace: probeStats.spansPerTrace, spanNames: probeStats.names },
+    spansReceived: received.spans,
+    tracesReceived: received.traces,
+    // Every request the load generator sent carried a trace id of its own: those are the
+    // denominators (a few more than completed: the ones in flight when the window closed).
+    sent: w.sent,
+    spansPerReq: received.spans / w.sent,
+    tracedShare: received.traces / w.sent,
+    deliveredShare: expectedSpans > 0 ? received.spans / (w.sent * expectedSpans) : undefined,
+    loaderNodeCpuMicros: w.loaderNodeCpuMicros,
+    monotonicStartNs: w.monotonicStartNs,
+    monotonicEndNs: w.monotonicEndNs,
+  };
+}
+
 async function runCell(ctx, variant, round) {
   const { opts } = ctx;
   const quiet = opts.smoke ? { waitedSeconds: 0 } : await waitForQuiet();
@@ -756,53 +813,105 @@ async function runCell(ctx, variant, round) {
     await sleep(500);
     const stats = await ctx.receiver.stats(tags);
     for (const route of routes) {
-      const w = windows[route];
-      const probeStats = stats.tags[probeTags[route]];
-      const received = stats.tags[w.tag];
-      const expectedSpans = mode(probeStats.spansPerTrace) ?? 0;
-      const requests = w.requests;
-      cell.routes[route] = {
-        requests,
-        ok: w.ok,
-        non2xx: w.non2xx,
-        errors: w.errors,
-        timeouts: w.timeouts,
-        seconds: w.durationSeconds,
-        reqPerSec: w.ok / w.durationSeconds,
-        latencyMs: w.latencyMs,
-        cpuMicrosPerReq: w.serverCpuMicros / requests,
-        // The JavaScript thread alone; the rest is V8's helper threads (GC, compilers) and libuv's.
-        mainThreadCpuMicrosPerReq: w.serverMainThreadCpuMicros / requests,
-        serverCoreShare: w.serverCpuMicros / (w.wallSeconds * 1e6),
-        // Busy time of the server's core that was not the server: other processes on this machine.
-        // (user+system time of that core minus the server's; interrupts and steal are reported apart).
-        foreignOnServerCore: foreignShare(ctx, w),
-        serverCoreDetail: w.coreDetail?.[`cpu${ctx.cores.server}`],
-        loadCoreDetail: w.coreDetail?.[`cpu${ctx.cores.load}`],
-        retries: w.retries,
-        coreBusy: w.coreBusy,
-        peakRssKb: w.peakRssKb,
-        peakRssWindowed: w.peakRssWindowed,
-        expectedSpansPerReq: expectedSpans,
-        probe: { requests: opts.probeRequests, traces: probeStats.traces, spansPerTrace: probeStats.spansPerTrace, spanNames: probeStats.names },
-        spansReceived: received.spans,
-        tracesReceived: received.traces,
-        // Every request the load generator sent carried a trace id of its own: those are the
-        // denominators (a few more than completed: the ones in flight when the window closed).
-        sent: w.sent,
-        spansPerReq: received.spans / w.sent,
-        tracedShare: received.traces / w.sent,
-        deliveredShare: expectedSpans > 0 ? received.spans / (w.sent * expectedSpans) : undefined,
-        loaderNodeCpuMicros: w.loaderNodeCpuMicros,
-        monotonicStartNs: w.monotonicStartNs,
-        monotonicEndNs: w.monotonicEndNs,
-      };
+      cell.routes[route] = routeRecord(ctx, windows[route], stats.tags[probeTags[route]], stats.tags[windows[route].tag]);
     }
     const warnings = server.stderr.join('').trim();
     if (warnings) cell.stderrTail = warnings.slice(-2000);
     return cell;
   } finally {
     if (server.child.exitCode === null && server.child.signalCode === null) await stopChild(server.child, { timeoutMs: 5000 });
+    await ctx.receiver.reset();
+  }
+}
+
+/**
+ * Take turns on the server core: every server but one is stopped (SIGSTOP, the whole process with
+ * its threads) and every sliceMs the running one is stopped and the next continued, until stop().
+ * CPU time is counted per process, so each server is charged for its own turns only.
+ */
+function takeTurns(pids, sliceMs) {
+  const signal = (pid, name) => {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // Already gone: the window reports it.
+    }
+  };
+  pids.forEach((pid, i) => signal(pid, i === 0 ? 'SIGCONT' : 'SIGSTOP'));
+  let current = 0;
+  const timer = setInterval(() => {
+    signal(pids[current], 'SIGSTOP');
+    current = (current + 1) % pids.length;
+    signal(pids[current], 'SIGCONT');
+  }, sliceMs);
+  return () => {
+    clearInterval(timer);
+    for (const pid of pids) signal(pid, 'SIGCONT');
+  };
+}
+
+/**
+ * --together: one round's variants in the same windows. Every server is started and probed; then
+ * each route is loaded on all of them at once (a load generator per server), and the servers take
+ * turns on the server core in slices of --slice-ms. This machine's speed drifts by up to 2× over
+ * a few seconds (bench/README.md, "A paired measurement"): in windows of their own that drift
+ * lands on one variant; in turns a fraction of a second long it lands on all of them alike. (All
+ * servers running at once instead would share the core request by request, every request on a
+ * cache the others had just filled: tried, it doubled every variant's CPU per request.)
+ */
+async function runRoundTogether(ctx, round) {
+  const { opts } = ctx;
+  const quiet = opts.smoke ? { waitedSeconds: 0 } : await waitForQuiet();
+  if (quiet.waitedSeconds > 2) console.log(`[bench] waited ${quiet.waitedSeconds} s for other work on this machine to calm down (now ${quiet.busyCores} CPUs busy)`);
+  // The start order rotates between rounds, like the variant order of the separate windows.
+  const order = opts.variants.map((_, i) => opts.variants[(i + round) % opts.variants.length]);
+  const runs = [];
+  try {
+    for (const variant of order) {
+      const server = await startServer(variant, ctx);
+      runs.push({ variant, server, tags: [], probeTags: {}, windows: {}, cell: { variant, round, pid: server.pid, node: server.node, bootRssKb: rssKb(server.pid), quiet, together: order, routes: {} } });
+    }
+    const routes = round % 2 === 0 ? opts.routes : [...opts.routes].reverse();
+    for (const run of runs) {
+      for (const route of routes) {
+        const tag = (run.probeTags[route] = nextTag());
+        run.tags.push(tag);
+        const statuses = await probe(run.server.port, route, tag, opts.probeRequests);
+        if (statuses.some((s) => s !== 200)) throw new Error(`${run.variant} ${route}: probe statuses ${[...new Set(statuses)]}`);
+      }
+    }
+    const all = async (route, seconds) => {
+      const stopTurns = takeTurns(runs.map((run) => run.server.pid), opts.sliceMs);
+      try {
+        return await Promise.all(
+          runs.map((run) => {
+            const tag = nextTag();
+            run.tags.push(tag);
+            return load(ctx, run.server, route, seconds, tag).then((w) => ({ ...w, retries: 0 }));
+          }),
+        );
+      } finally {
+        stopTurns();
+      }
+    };
+    for (const route of routes) if (opts.warmup > 0) await all(route, opts.warmup);
+    for (const route of routes) (await all(route, opts.duration)).forEach((w, i) => (runs[i].windows[route] = w));
+    for (const run of runs) {
+      run.cell.exitRssKb = rssKb(run.server.pid);
+      run.cell.lifetimePeakRssKb = peakRssKb(run.server.pid);
+    }
+    const stopped = await Promise.all(runs.map((run) => stopChild(run.server.child, { signal: 'SIGTERM', timeoutMs: 15000 })));
+    await sleep(500);
+    const stats = await ctx.receiver.stats(runs.flatMap((run) => run.tags));
+    return runs.map((run, i) => {
+      run.cell.shutdownForced = stopped[i].forced;
+      for (const route of routes) run.cell.routes[route] = routeRecord(ctx, run.windows[route], stats.tags[run.probeTags[route]], stats.tags[run.windows[route].tag]);
+      const warnings = run.server.stderr.join('').trim();
+      if (warnings) run.cell.stderrTail = warnings.slice(-2000);
+      return run.cell;
+    });
+  } finally {
+    for (const run of runs) if (run.server.child.exitCode === null && run.server.child.signalCode === null) await stopChild(run.server.child, { timeoutMs: 5000 });
     await ctx.receiver.reset();
   }
 }
@@ -957,10 +1066,12 @@ async function main() {
     const cells = [];
     const total = opts.rounds * opts.variants.length;
     for (let round = 0; round < opts.rounds; round++) {
+      const t0 = Date.now();
+      const together = opts.together ? await runRoundTogether(ctx, round) : undefined;
       for (const variant of opts.variants) {
         if (interrupted) return;
-        const t0 = Date.now();
-        const cell = await runCell(ctx, variant, round);
+        const t1 = Date.now();
+        const cell = together ? together.find((c) => c.variant === variant) : await runCell(ctx, variant, round);
         cells.push(cell);
         const brief = opts.routes
           .map((r) => {
@@ -968,7 +1079,7 @@ async function main() {
             return `${r} ${x.reqPerSec.toFixed(0)} req/s ${x.cpuMicrosPerReq.toFixed(0)} µs/req p99 ${x.latencyMs.p99} ms spans/req ${x.spansPerReq.toFixed(2)}/${x.expectedSpansPerReq}`;
           })
           .join(' | ');
-        console.log(`[bench] ${cells.length}/${total} round ${round + 1} ${variant.padEnd(14)} ${brief}  (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+        console.log(`[bench] ${cells.length}/${total} round ${round + 1} ${variant.padEnd(14)} ${brief}  (${((Date.now() - (together ? t0 : t1)) / 1000).toFixed(0)} s)`);
       }
     }
     meta.finishedAt = new Date().toISOString();

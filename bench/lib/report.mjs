@@ -167,6 +167,7 @@ export function markdownReport(summary, meta, cells = []) {
     `${machine.nproc} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Linux ${machine.kernel}; server pinned to CPU ${machine.pinning.server ?? '(not pinned)'}, ` +
       `load generator + PostgreSQL + receiver on CPU ${machine.pinning.load ?? '(not pinned)'}. ` +
       `${options.rounds} rounds × ${options.variants.length} variants, warm-up ${options.warmup} s + measured ${options.duration} s per route, ` +
+      `${options.together ? `All variants of a round loaded in the same windows, taking turns on the server core in ${options.sliceMs} ms slices (--together): req/s and latency include the stopped turns, CPU per request compares. ` : ''}` +
       `${options.connections} connections (${options.loader}). Medians (min–max over rounds); ratios against untraced of the same round. ` +
       `nestjs-tracing ${meta.versions['nestjs-tracing']} from npm pack${meta.git.head ? ` of ${meta.git.head}${meta.git.libDirty ? ' + uncommitted lib/ or package.json changes' : ''}` : ''}. ` +
       `Load average ${machine.loadAverage.join(' ')} at start${machine.loadAverageAtEnd ? `, ${machine.loadAverageAtEnd.join(' ')} at end` : ''}.`,

@@ -17,6 +17,9 @@ interface RouteCell {
   deliveredShare?: number;
   tracedShare: number;
   probe: { spanNames: Record<string, number> };
+  latencyMs: { max: number };
+  monotonicStartNs: string;
+  monotonicEndNs: string;
 }
 interface Report {
   cells: { variant: string; routes: Record<'db' | 'ping', RouteCell> }[];
@@ -44,11 +47,12 @@ describe('the benchmark harness (bench/run.mjs --smoke)', () => {
     rmSync(outDir, { recursive: true, force: true });
   });
 
-  it('runs every variant under load and reports each span delivered', async () => {
+  /** Runs the harness in smoke mode with extra options; the report it wrote. */
+  async function runSmoke(extra: string[], out: string): Promise<{ report: Report; markdown: string }> {
     const url = new URL(databaseUrl());
     url.pathname = `/${database}`;
     const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('OTEL_')));
-    const child = spawn(process.execPath, ['bench/run.mjs', '--smoke', '--database-url', url.toString(), '--out', outDir], {
+    const child = spawn(process.execPath, ['bench/run.mjs', '--smoke', '--database-url', url.toString(), '--out', out, ...extra], {
       cwd: ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,10 +62,16 @@ describe('the benchmark harness (bench/run.mjs --smoke)', () => {
     child.stderr.on('data', (chunk: Buffer) => output.push(chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
     expect({ code, output: code === 0 ? '' : output.join('').slice(-4000) }).toEqual({ code: 0, output: '' });
-
-    const json = readdirSync(outDir).find((f) => /-smoke\.json$/.test(f));
+    const json = readdirSync(out).find((f) => /-smoke\.json$/.test(f));
     expect(json).toBeDefined();
-    const report = JSON.parse(readFileSync(join(outDir, json!), 'utf8')) as Report;
+    return {
+      report: JSON.parse(readFileSync(join(out, json!), 'utf8')) as Report,
+      markdown: readFileSync(join(out, json!.replace(/\.json$/, '.md')), 'utf8'),
+    };
+  }
+
+  it('runs every variant under load and reports each span delivered', async () => {
+    const { report, markdown } = await runSmoke([], outDir);
     expect(report.cells.map((c) => c.variant)).toEqual(['untraced', 'floor', 'nestjs-tracing']);
     const cell = (variant: string, route: 'db' | 'ping') => report.cells.find((c) => c.variant === variant)!.routes[route];
 
@@ -84,8 +94,30 @@ describe('the benchmark harness (bench/run.mjs --smoke)', () => {
         expect([variant, route, cell(variant, route).deliveredShare, cell(variant, route).tracedShare]).toEqual([variant, route, 1, 1]);
       }
     }
-    const markdown = readFileSync(join(outDir, json!.replace(/\.json$/, '.md')), 'utf8');
     expect(markdown).toContain('### Targets (nestjs-tracing)');
     expect(markdown).toContain('CPU per request by thread');
+  }, 240_000);
+
+  it('--together loads every variant in one window while the servers take turns, and still counts every span', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'nestjs-tracing-bench-together-'));
+    try {
+      const { report, markdown } = await runSmoke(['--together', '--routes', 'db', '--duration', '3'], out);
+      expect(report.cells.map((c) => c.variant)).toEqual(['untraced', 'floor', 'nestjs-tracing']);
+      const windows = report.cells.map((c) => c.routes.db);
+      for (const w of windows) {
+        expect(w.requests).toBeGreaterThan(20);
+        expect(w.errors + w.non2xx).toBe(0);
+        // A request that arrives while its server is stopped waits for that server's next turn.
+        expect(w.latencyMs.max).toBeGreaterThanOrEqual(200);
+      }
+      // One shared window: every load generator ran while the others did.
+      const latestStart = Math.max(...windows.map((w) => Number(BigInt(w.monotonicStartNs) / 1_000_000n)));
+      const earliestEnd = Math.min(...windows.map((w) => Number(BigInt(w.monotonicEndNs) / 1_000_000n)));
+      expect(earliestEnd - latestStart).toBeGreaterThan(2000);
+      expect([windows[1].deliveredShare, windows[2].deliveredShare]).toEqual([1, 1]);
+      expect(markdown).toContain('taking turns on the server core in 200 ms slices');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
   }, 240_000);
 });
