@@ -154,6 +154,12 @@ const VARIANTS = {
     args: ['--experimental-async-context-frame', 'variants/nestjs-tracing.js'],
     ablation: true,
   },
+  'floor-no-export': {
+    description: 'floor with FLOOR_EXPORT=none: its span made and ended, no batching, serialization or gRPC',
+    args: ['--require', './variants/floor.js', 'app/main.js'],
+    env: { FLOOR_EXPORT: 'none' },
+    ablation: true,
+  },
   'floor-query': {
     description: 'floor + one CLIENT span per pg query (no attributes): the two-span floor of the db route',
     args: ['--require', './variants/floor-query.js', 'app/main.js'],

@@ -11,9 +11,11 @@ const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-grpc')
 const { resourceFromAttributes } = require('@opentelemetry/resources');
 const { BatchSpanProcessor, NodeTracerProvider } = require('@opentelemetry/sdk-trace-node');
 
+// FLOOR_EXPORT=none (variant floor-no-export): the same span, ended and dropped — the floor's own
+// export share, against which nestjs-tracing-no-export reads.
 const provider = new NodeTracerProvider({
   resource: resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME ?? 'bench-floor' }),
-  spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter())],
+  spanProcessors: process.env.FLOOR_EXPORT === 'none' ? [] : [new BatchSpanProcessor(new OTLPTraceExporter())],
 });
 provider.register(); // AsyncLocalStorage context manager, W3C trace-context + baggage propagator
 const tracer = trace.getTracer('bench-floor');
