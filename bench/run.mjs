@@ -16,8 +16,8 @@
 //            every server process, e.g. "--max-semi-space-size=16" or "--require ./lib/heap-report.js")
 //            --together [--slice-ms 200] (each round's variants loaded in the same windows, taking
 //            turns on the server core: the machine's drift lands on all of them alike; --duration is
-//            then the shared window, each variant running ~1/N of it; bench/README.md, "A paired
-//            measurement")
+//            then the shared window, each variant running ~1/N of it; bench/README.md, Method,
+//            "Paired windows")
 //
 // What it does (see bench/README.md): installs bench/ (npm ci), packs this repository (npm pack) and
 // installs the tarball into bench/node_modules, starts an embedded PostgreSQL with 1000 orders and
@@ -783,10 +783,16 @@ function routeRecord(ctx, w, probeStats, received) {
   };
 }
 
-async function runCell(ctx, variant, round) {
-  const { opts } = ctx;
+/** waitForQuiet before a server starts (not in the smoke run, which shares the machine on purpose). */
+async function quietBeforeStart(opts) {
   const quiet = opts.smoke ? { waitedSeconds: 0 } : await waitForQuiet();
   if (quiet.waitedSeconds > 2) console.log(`[bench] waited ${quiet.waitedSeconds} s for other work on this machine to calm down (now ${quiet.busyCores} CPUs busy)`);
+  return quiet;
+}
+
+async function runCell(ctx, variant, round) {
+  const { opts } = ctx;
+  const quiet = await quietBeforeStart(opts);
   const server = await startServer(variant, ctx);
   const bootRssKb = rssKb(server.pid);
   const cell = { variant, round, pid: server.pid, node: server.node, bootRssKb, quiet, routes: {} };
@@ -860,15 +866,14 @@ function takeTurns(pids, sliceMs) {
  * --together: one round's variants in the same windows. Every server is started and probed; then
  * each route is loaded on all of them at once (a load generator per server), and the servers take
  * turns on the server core in slices of --slice-ms. This machine's speed drifts by up to 2× over
- * a few seconds (bench/README.md, "A paired measurement"): in windows of their own that drift
+ * a few seconds (bench/README.md, Method, "Paired windows"): in windows of their own that drift
  * lands on one variant; in turns a fraction of a second long it lands on all of them alike. (All
  * servers running at once instead would share the core request by request, every request on a
  * cache the others had just filled: tried, it doubled every variant's CPU per request.)
  */
 async function runRoundTogether(ctx, round) {
   const { opts } = ctx;
-  const quiet = opts.smoke ? { waitedSeconds: 0 } : await waitForQuiet();
-  if (quiet.waitedSeconds > 2) console.log(`[bench] waited ${quiet.waitedSeconds} s for other work on this machine to calm down (now ${quiet.busyCores} CPUs busy)`);
+  const quiet = await quietBeforeStart(opts);
   // The start order rotates between rounds, like the variant order of the separate windows.
   const order = opts.variants.map((_, i) => opts.variants[(i + round) % opts.variants.length]);
   const runs = [];
