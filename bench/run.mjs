@@ -165,6 +165,11 @@ const VARIANTS = {
     args: ['--require', './variants/floor-query.js', 'app/main.js'],
     ablation: true,
   },
+  'floor-query-lite': {
+    description: 'floor-query with the query span a plain object handed to the same BatchSpanProcessor, no SDK tracer or span class (probe)',
+    args: ['--require', './variants/floor-query-lite.js', 'app/main.js'],
+    ablation: true,
+  },
   'floor-interceptor': {
     description: 'floor + one global pass-through Nest interceptor',
     args: ['variants/floor-interceptor.js'],

@@ -13,10 +13,9 @@ const { BatchSpanProcessor, NodeTracerProvider } = require('@opentelemetry/sdk-t
 
 // FLOOR_EXPORT=none (variant floor-no-export): the same span, ended and dropped — the floor's own
 // export share, against which nestjs-tracing-no-export reads.
-const provider = new NodeTracerProvider({
-  resource: resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME ?? 'bench-floor' }),
-  spanProcessors: process.env.FLOOR_EXPORT === 'none' ? [] : [new BatchSpanProcessor(new OTLPTraceExporter())],
-});
+const resource = resourceFromAttributes({ 'service.name': process.env.OTEL_SERVICE_NAME ?? 'bench-floor' });
+const spanProcessor = process.env.FLOOR_EXPORT === 'none' ? undefined : new BatchSpanProcessor(new OTLPTraceExporter());
+const provider = new NodeTracerProvider({ resource, spanProcessors: spanProcessor ? [spanProcessor] : [] });
 provider.register(); // AsyncLocalStorage context manager, W3C trace-context + baggage propagator
 const tracer = trace.getTracer('bench-floor');
 
@@ -31,6 +30,9 @@ http.Server.prototype.emit = function emitWithSpan(event, request, response) {
   });
   return context.with(trace.setSpan(parent, span), emit, this, event, request, response);
 };
+
+// For floor-query-lite: the same processor and resource, to hand it spans made without the SDK's tracer.
+module.exports = { resource, spanProcessor };
 
 process.on('SIGTERM', () => {
   provider.shutdown().finally(() => process.exit(0));
