@@ -160,6 +160,41 @@ const VARIANTS = {
     env: { FLOOR_EXPORT: 'none' },
     ablation: true,
   },
+  'floor-context-only': {
+    description: 'floor with FLOOR_SPAN=none: the traceparent extracted and the request run in that context, no span (probe)',
+    args: ['--require', './variants/floor.js', 'app/main.js'],
+    env: { FLOOR_SPAN: 'none' },
+    ablation: true,
+  },
+  'floor-context-listener': {
+    description: 'floor-context-only plus the floor\'s response `finish` listener (probe)',
+    args: ['--require', './variants/floor.js', 'app/main.js'],
+    env: { FLOOR_SPAN: 'listener' },
+    ablation: true,
+  },
+  'floor-span-ended': {
+    description: 'floor-no-export with the span ended as soon as it is made: in the context, no `finish` listener (probe)',
+    args: ['--require', './variants/floor.js', 'app/main.js'],
+    env: { FLOOR_SPAN: 'ended', FLOOR_EXPORT: 'none' },
+    ablation: true,
+  },
+  // V8 decides for good, early under load, to allocate some literal sites straight into the old
+  // generation (bench/README.md, "Where the memory goes"): the same three with that switched off.
+  'untraced-no-pretenuring': {
+    description: 'untraced with --no-allocation-site-pretenuring',
+    args: ['--no-allocation-site-pretenuring', 'app/main.js'],
+    ablation: true,
+  },
+  'floor-no-pretenuring': {
+    description: 'floor with --no-allocation-site-pretenuring',
+    args: ['--no-allocation-site-pretenuring', '--require', './variants/floor.js', 'app/main.js'],
+    ablation: true,
+  },
+  'nestjs-tracing-no-pretenuring': {
+    description: 'nestjs-tracing with --no-allocation-site-pretenuring',
+    args: ['--no-allocation-site-pretenuring', 'variants/nestjs-tracing.js'],
+    ablation: true,
+  },
   'floor-query': {
     description: 'floor + one CLIENT span per pg query (no attributes): the two-span floor of the db route',
     args: ['--require', './variants/floor-query.js', 'app/main.js'],

@@ -19,11 +19,30 @@ const provider = new NodeTracerProvider({ resource, spanProcessors: spanProcesso
 provider.register(); // AsyncLocalStorage context manager, W3C trace-context + baggage propagator
 const tracer = trace.getTracer('bench-floor');
 
+// FLOOR_SPAN=none (variant floor-context-only): no span at all, only the floor's context work —
+// the traceparent extracted and the handler run in a context holding it (AsyncLocalStorage) —
+// the part of the floor that any tracer pays before it makes a span.
+const contextOnly = process.env.FLOOR_SPAN === 'none';
+// FLOOR_SPAN=listener (floor-context-listener): the same, plus the floor's `finish` listener.
+const contextListener = process.env.FLOOR_SPAN === 'listener';
+// FLOOR_SPAN=ended (floor-span-ended): the span made and put in the request's context, but ended
+// at once: no `finish` listener, nothing recorded while the app runs.
+const spanEnded = process.env.FLOOR_SPAN === 'ended';
+
 const emit = http.Server.prototype.emit;
 http.Server.prototype.emit = function emitWithSpan(event, request, response) {
   if (event !== 'request') return emit.apply(this, arguments);
   const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+  if (contextOnly) return context.with(parent, emit, this, event, request, response);
+  if (contextListener) {
+    response.once('finish', () => {});
+    return context.with(parent, emit, this, event, request, response);
+  }
   const span = tracer.startSpan(request.method, { kind: SpanKind.SERVER }, parent);
+  if (spanEnded) {
+    span.end();
+    return context.with(trace.setSpan(parent, span), emit, this, event, request, response);
+  }
   response.once('finish', () => {
     span.setAttribute('http.response.status_code', response.statusCode);
     span.end();
