@@ -195,6 +195,12 @@ const VARIANTS = {
     args: ['--no-allocation-site-pretenuring', 'variants/nestjs-tracing.js'],
     ablation: true,
   },
+  'floor-span-aside': {
+    description: 'floor-span-ended, but the request runs in the extracted context, which never holds the span (probe)',
+    args: ['--require', './variants/floor.js', 'app/main.js'],
+    env: { FLOOR_SPAN: 'aside', FLOOR_EXPORT: 'none' },
+    ablation: true,
+  },
   'floor-query': {
     description: 'floor + one CLIENT span per pg query (no attributes): the two-span floor of the db route',
     args: ['--require', './variants/floor-query.js', 'app/main.js'],

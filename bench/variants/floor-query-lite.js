@@ -4,10 +4,10 @@
 // ids, clock and export path). Read against floor-query, it shows what the SDK's per-span
 // machinery (startSpan, the sampler, SpanImpl, the processor chain) costs inside a server.
 const { resource, spanProcessor } = require('./floor');
-const { context, trace, SpanKind, SpanStatusCode } = require('@opentelemetry/api');
+const { trace, SpanKind, SpanStatusCode } = require('@opentelemetry/api');
 const { hrTime, hrTimeDuration } = require('@opentelemetry/core');
 const { RandomIdGenerator } = require('@opentelemetry/sdk-trace-node');
-const pg = require('pg');
+const { wrapPgQueries } = require('./floor-pg');
 
 const ids = new RandomIdGenerator();
 const scope = { name: 'bench-floor', version: undefined, schemaUrl: undefined };
@@ -43,35 +43,4 @@ class LiteSpan {
   }
 }
 
-const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function queryWithSpan(config, values, callback) {
-  const parent = context.active();
-  const server = trace.getSpan(parent);
-  if (server === undefined) return query.apply(this, arguments);
-  const span = new LiteSpan('query', server.spanContext());
-  const last = arguments.length - 1;
-  if (typeof arguments[last] === 'function') {
-    const args = Array.prototype.slice.call(arguments);
-    const done = args[last];
-    args[last] = function (...results) {
-      span.end();
-      return context.with(parent, done, this, ...results);
-    };
-    return query.apply(this, args);
-  }
-  const result = query.apply(this, arguments);
-  if (result && typeof result.then === 'function') {
-    return result.then(
-      (value) => {
-        span.end();
-        return value;
-      },
-      (error) => {
-        span.end();
-        throw error;
-      },
-    );
-  }
-  span.end();
-  return result;
-};
+wrapPgQueries((parent) => new LiteSpan('query', trace.getSpan(parent).spanContext()));

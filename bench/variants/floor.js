@@ -28,6 +28,10 @@ const contextListener = process.env.FLOOR_SPAN === 'listener';
 // FLOOR_SPAN=ended (floor-span-ended): the span made and put in the request's context, but ended
 // at once: no `finish` listener, nothing recorded while the app runs.
 const spanEnded = process.env.FLOOR_SPAN === 'ended';
+// FLOOR_SPAN=aside (floor-span-aside): the same span made and ended at once, but the request runs
+// in the extracted context, which never holds it: "a span was made" without "the request's
+// context holds a span".
+const spanAside = process.env.FLOOR_SPAN === 'aside';
 
 const emit = http.Server.prototype.emit;
 http.Server.prototype.emit = function emitWithSpan(event, request, response) {
@@ -39,9 +43,9 @@ http.Server.prototype.emit = function emitWithSpan(event, request, response) {
     return context.with(parent, emit, this, event, request, response);
   }
   const span = tracer.startSpan(request.method, { kind: SpanKind.SERVER }, parent);
-  if (spanEnded) {
+  if (spanEnded || spanAside) {
     span.end();
-    return context.with(trace.setSpan(parent, span), emit, this, event, request, response);
+    return context.with(spanAside ? parent : trace.setSpan(parent, span), emit, this, event, request, response);
   }
   response.once('finish', () => {
     span.setAttribute('http.response.status_code', response.statusCode);
