@@ -178,6 +178,12 @@ const VARIANTS = {
     env: { FLOOR_SPAN: 'ended', FLOOR_EXPORT: 'none' },
     ablation: true,
   },
+  'floor-span-aside': {
+    description: 'floor-span-ended, but the request runs in the extracted context, which never holds the span (probe)',
+    args: ['--require', './variants/floor.js', 'app/main.js'],
+    env: { FLOOR_SPAN: 'aside', FLOOR_EXPORT: 'none' },
+    ablation: true,
+  },
   // V8 decides for good, early under load, to allocate some literal sites straight into the old
   // generation (bench/README.md, "Where the memory goes"): the same three with that switched off.
   'untraced-no-pretenuring': {
@@ -193,12 +199,6 @@ const VARIANTS = {
   'nestjs-tracing-no-pretenuring': {
     description: 'nestjs-tracing with --no-allocation-site-pretenuring',
     args: ['--no-allocation-site-pretenuring', 'variants/nestjs-tracing.js'],
-    ablation: true,
-  },
-  'floor-span-aside': {
-    description: 'floor-span-ended, but the request runs in the extracted context, which never holds the span (probe)',
-    args: ['--require', './variants/floor.js', 'app/main.js'],
-    env: { FLOOR_SPAN: 'aside', FLOOR_EXPORT: 'none' },
     ablation: true,
   },
   'floor-query': {

@@ -19,39 +19,47 @@ const provider = new NodeTracerProvider({ resource, spanProcessors: spanProcesso
 provider.register(); // AsyncLocalStorage context manager, W3C trace-context + baggage propagator
 const tracer = trace.getTracer('bench-floor');
 
-// FLOOR_SPAN=none (variant floor-context-only): no span at all, only the floor's context work —
-// the traceparent extracted and the handler run in a context holding it (AsyncLocalStorage) —
-// the part of the floor that any tracer pays before it makes a span.
-const contextOnly = process.env.FLOOR_SPAN === 'none';
-// FLOOR_SPAN=listener (floor-context-listener): the same, plus the floor's `finish` listener.
-const contextListener = process.env.FLOOR_SPAN === 'listener';
-// FLOOR_SPAN=ended (floor-span-ended): the span made and put in the request's context, but ended
-// at once: no `finish` listener, nothing recorded while the app runs.
-const spanEnded = process.env.FLOOR_SPAN === 'ended';
-// FLOOR_SPAN=aside (floor-span-aside): the same span made and ended at once, but the request runs
-// in the extracted context, which never holds it: "a span was made" without "the request's
-// context holds a span".
-const spanAside = process.env.FLOOR_SPAN === 'aside';
-
+// The request handler, chosen once so that the floor itself runs no mode checks per request.
+// FLOOR_SPAN picks one piece of it instead, for the probes that take the floor apart
+// (bench/README.md, "What the floor's one span costs, piece by piece").
 const emit = http.Server.prototype.emit;
+const handlers = {
+  // The floor.
+  span(server, request, response, parent) {
+    const span = tracer.startSpan(request.method, { kind: SpanKind.SERVER }, parent);
+    response.once('finish', () => {
+      span.setAttribute('http.response.status_code', response.statusCode);
+      span.end();
+    });
+    return context.with(trace.setSpan(parent, span), emit, server, 'request', request, response);
+  },
+  // floor-context-only: no span, only the context work any tracer pays before it makes one.
+  none(server, request, response, parent) {
+    return context.with(parent, emit, server, 'request', request, response);
+  },
+  // floor-context-listener: the same plus the floor's `finish` listener.
+  listener(server, request, response, parent) {
+    response.once('finish', () => {});
+    return context.with(parent, emit, server, 'request', request, response);
+  },
+  // floor-span-ended: the span made, put in the request's context and ended at once.
+  ended(server, request, response, parent) {
+    const span = tracer.startSpan(request.method, { kind: SpanKind.SERVER }, parent);
+    span.end();
+    return context.with(trace.setSpan(parent, span), emit, server, 'request', request, response);
+  },
+  // floor-span-aside: the same span, but the request's context never holds it.
+  aside(server, request, response, parent) {
+    tracer.startSpan(request.method, { kind: SpanKind.SERVER }, parent).end();
+    return context.with(parent, emit, server, 'request', request, response);
+  },
+};
+const handle = handlers[process.env.FLOOR_SPAN ?? 'span'];
+if (handle === undefined) throw new Error(`FLOOR_SPAN=${process.env.FLOOR_SPAN}: expected one of ${Object.keys(handlers).join(', ')}`);
+
 http.Server.prototype.emit = function emitWithSpan(event, request, response) {
   if (event !== 'request') return emit.apply(this, arguments);
-  const parent = propagation.extract(ROOT_CONTEXT, request.headers);
-  if (contextOnly) return context.with(parent, emit, this, event, request, response);
-  if (contextListener) {
-    response.once('finish', () => {});
-    return context.with(parent, emit, this, event, request, response);
-  }
-  const span = tracer.startSpan(request.method, { kind: SpanKind.SERVER }, parent);
-  if (spanEnded || spanAside) {
-    span.end();
-    return context.with(spanAside ? parent : trace.setSpan(parent, span), emit, this, event, request, response);
-  }
-  response.once('finish', () => {
-    span.setAttribute('http.response.status_code', response.statusCode);
-    span.end();
-  });
-  return context.with(trace.setSpan(parent, span), emit, this, event, request, response);
+  return handle(this, request, response, propagation.extract(ROOT_CONTEXT, request.headers));
 };
 
 // For floor-query-lite: the same processor and resource, to hand it spans made without the SDK's tracer.
