@@ -184,6 +184,30 @@ const VARIANTS = {
     env: { FLOOR_SPAN: 'aside', FLOOR_EXPORT: 'none' },
     ablation: true,
   },
+  'floor-query-deferred': {
+    description: 'floor-query with each query span made and ended (at the times measured) right after the SERVER span ends (probe)',
+    args: ['--require', './variants/floor-query-deferred.js', 'app/main.js'],
+    env: { FLOOR_SPAN: 'deferred' },
+    ablation: true,
+  },
+  'floor-span-aside-twice': {
+    description: 'floor-span-aside with two spans made and ended, one after the other (probe)',
+    args: ['--require', './variants/floor.js', 'app/main.js'],
+    env: { FLOOR_SPAN: 'asideTwice', FLOOR_EXPORT: 'none' },
+    ablation: true,
+  },
+  'floor-span-aside-timed': {
+    description: 'floor-span-aside with the span\'s making and ending timed where it runs (probe; a SPAN_TIMED line at stop)',
+    args: ['--require', './variants/floor.js', 'app/main.js'],
+    env: { FLOOR_SPAN: 'asideTimed', FLOOR_EXPORT: 'none' },
+    ablation: true,
+  },
+  'floor-span-aside-twice-timed': {
+    description: 'floor-span-aside-twice with each span timed where it runs (probe; a SPAN_TIMED line at stop)',
+    args: ['--require', './variants/floor.js', 'app/main.js'],
+    env: { FLOOR_SPAN: 'asideTwiceTimed', FLOOR_EXPORT: 'none' },
+    ablation: true,
+  },
   // V8 decides for good, early under load, to allocate some literal sites straight into the old
   // generation (bench/README.md, "Where the memory goes"): the same three with that switched off.
   'untraced-no-pretenuring': {
@@ -786,6 +810,20 @@ async function waitForQuiet(maxSeconds = 20) {
   return { waitedSeconds: Math.round((Date.now() - t0) / 1000) - 1, busyCores: Number(busy?.toFixed(2)) };
 }
 
+/**
+ * A server's stderr in its cell: the last 2000 characters, and apart from them every line a
+ * `--node-flags` preload or probe printed when the server stopped (`EXPORT_REPORT …`,
+ * `GC_REPORT …`, `SPAN_TIMED …`: an upper-case name with underscores, then a space), which the
+ * app's own errors at shutdown can push out of the tail.
+ */
+function keepStderr(cell, chunks) {
+  const text = chunks.join('').trim();
+  if (!text) return;
+  cell.stderrTail = text.slice(-2000);
+  const reports = text.match(/^[A-Z]+(?:_[A-Z]+)+ .*$/gm);
+  if (reports) cell.reports = reports;
+}
+
 /** One route's figures for one server, from its measured window and the receiver's counts. */
 function routeRecord(ctx, w, probeStats, received) {
   const { opts } = ctx;
@@ -873,8 +911,7 @@ async function runCell(ctx, variant, round) {
     for (const route of routes) {
       cell.routes[route] = routeRecord(ctx, windows[route], stats.tags[probeTags[route]], stats.tags[windows[route].tag]);
     }
-    const warnings = server.stderr.join('').trim();
-    if (warnings) cell.stderrTail = warnings.slice(-2000);
+    keepStderr(cell, server.stderr);
     return cell;
   } finally {
     if (server.child.exitCode === null && server.child.signalCode === null) await stopChild(server.child, { timeoutMs: 5000 });
@@ -963,8 +1000,7 @@ async function runRoundTogether(ctx, round) {
     return runs.map((run, i) => {
       run.cell.shutdownForced = stopped[i].forced;
       for (const route of routes) run.cell.routes[route] = routeRecord(ctx, run.windows[route], stats.tags[run.probeTags[route]], stats.tags[run.windows[route].tag]);
-      const warnings = run.server.stderr.join('').trim();
-      if (warnings) run.cell.stderrTail = warnings.slice(-2000);
+      keepStderr(run.cell, run.server.stderr);
       return run.cell;
     });
   } finally {

@@ -1,17 +1,20 @@
 'use strict';
 // `--node-flags "--require ./lib/export-report.js"`: when the server is stopped, one stderr line on
 // its OTLP gRPC exports — how many, bytes per export, the most in flight at once, failures and the
-// latency of a call (p50 / p90 / max ms) — so a run's cells (stderrTail in the JSON) show whether
+// latency of a call (p50 / p90 / max ms) — so a run's cells (`reports` in the JSON) show whether
 // exports queue up behind each other at full load. It wraps the send of
-// `@opentelemetry/otlp-grpc-exporter-base`'s transport, which nestjs-tracing, the floor and the
-// peers all use; a process that never loads it reports `exports=0`.
+// `@opentelemetry/otlp-grpc-exporter-base`'s transport, which the floor and the peers use, and of
+// nestjs-tracing's own (`dist/sdk/otlp-grpc.transport.js`, since cut 8); a process that loads
+// neither reports `exports=0`.
 const Module = require('node:module');
 
 const stats = { exports: 0, bytes: 0, inFlight: 0, maxInFlight: 0, failures: 0, millis: [] };
 const load = Module._load;
 Module._load = function (request) {
   const loaded = load.apply(this, arguments);
-  const transport = /grpc-exporter-transport(\.js)?$/.test(request) ? loaded?.GrpcExporterTransport : undefined;
+  const transport = /(grpc-exporter-transport|otlp-grpc\.transport)(\.js)?$/.test(request)
+    ? (loaded?.GrpcExporterTransport ?? loaded?.OtlpGrpcTraceTransport)
+    : undefined;
   if (transport && !transport.prototype.send.exportReport) {
     const send = transport.prototype.send;
     transport.prototype.send = function (data, timeoutMillis) {

@@ -1,7 +1,7 @@
 'use strict';
 // `--node-flags "--require ./lib/heap-report.js"`: when the server is stopped, one stderr line with
 // the largest size (1 s poll, and once more at the end) of each V8 heap space, of `external` and
-// `arrayBuffers`, and of RSS, so a run's cells (stderrTail in the JSON) show where a peak RSS went.
+// `arrayBuffers`, and of RSS, so a run's cells (`reports` in the JSON) show where a peak RSS went.
 const v8 = require('node:v8');
 
 const peak = {};
