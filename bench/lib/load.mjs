@@ -135,8 +135,11 @@ const selfBefore = process.cpuUsage();
 const t0 = process.hrtime.bigint();
 const result = loader === 'wrk' ? await withWrk() : loader === 'node' ? await withNode() : await withAutocannon();
 const t1 = process.hrtime.bigint();
-const cpuAfter = processCpuMicros(serverPid);
+// The main thread is read inside the process's readings on both sides (process, thread … thread,
+// process): the server runs on meanwhile, so the other order could count a tick of the thread's
+// that the process's delta missed.
 const mainAfter = mainThreadCpuMicros(serverPid);
+const cpuAfter = processCpuMicros(serverPid);
 const coresAfter = cpuTimes();
 const peak = peakRssKb(serverPid);
 const self = process.cpuUsage(selfBefore);

@@ -112,7 +112,8 @@ http.Server.prototype.emit = function emitWithSpan(event, request, response) {
   return handle(this, request, response, propagation.extract(ROOT_CONTEXT, request.headers));
 };
 
-// For floor-query-lite: the same processor and resource, to hand it spans made without the SDK's tracer.
+// For floor-query-lite: the same processor and resource, to hand it spans made without the SDK's
+// tracer. For floor-query-deferred: the tracer, and `afterServerSpan`, which it replaces.
 module.exports = { resource, spanProcessor, tracer, afterServerSpan: () => {} };
 
 process.on('SIGTERM', () => {

@@ -82,7 +82,9 @@ describe('the benchmark harness (bench/run.mjs --smoke)', () => {
         expect(r.errors + r.non2xx).toBe(0);
         expect(r.cpuMicrosPerReq).toBeGreaterThan(0);
         expect(r.mainThreadCpuMicrosPerReq).toBeGreaterThan(0);
-        expect(r.mainThreadCpuMicrosPerReq).toBeLessThanOrEqual(r.cpuMicrosPerReq);
+        // /proc counts in clock ticks (10 ms) and truncates each file's figure on its own: the
+        // thread's delta can exceed the process's by one tick, never by more.
+        expect(r.mainThreadCpuMicrosPerReq).toBeLessThanOrEqual(r.cpuMicrosPerReq + 10_000 / r.requests);
       }
     }
     // What one request produces, from the probe requests; then every span of the window arrived.
