@@ -1,40 +1,24 @@
 'use strict';
-// floor-query with the query span made later: each query's start and end times are taken when it
-// runs, its span is made and ended (with those times) right after the request's SERVER span ends.
-// Does a span cost less when the code that makes it has just run? (bench/README.md, "What the
-// floor's one span costs, piece by piece").
+// floor-query with the query span made later: the same pg wrapper (floor-pg.js) takes each query's
+// start and end times when it runs, and its span is made and ended (with those times) right after
+// the request's SERVER span ends. Does a span cost less when the code that makes it has just run?
+// (bench/README.md, "What the floor's one span costs, piece by piece").
 const floor = require('./floor');
-const { context, trace, SpanKind } = require('@opentelemetry/api');
-const pg = require('pg');
+const { trace, SpanKind } = require('@opentelemetry/api');
+const { wrapPgQueries } = require('./floor-pg');
 
 const pending = new WeakMap(); // SERVER span -> [parent, start, end, ...]
-const query = pg.Client.prototype.query;
-pg.Client.prototype.query = function queryDeferred() {
-  const parent = context.active();
-  const server = trace.getSpan(parent);
-  if (server === undefined) return query.apply(this, arguments);
+wrapPgQueries((parent) => {
   const start = performance.now();
-  const result = query.apply(this, arguments);
-  const record = () => {
-    let list = pending.get(server);
-    if (list === undefined) pending.set(server, (list = []));
-    list.push(parent, start, performance.now());
+  return {
+    end() {
+      const server = trace.getSpan(parent);
+      let list = pending.get(server);
+      if (list === undefined) pending.set(server, (list = []));
+      list.push(parent, start, performance.now());
+    },
   };
-  if (result && typeof result.then === 'function') {
-    return result.then(
-      (value) => {
-        record();
-        return value;
-      },
-      (error) => {
-        record();
-        throw error;
-      },
-    );
-  }
-  record();
-  return result;
-};
+});
 floor.afterServerSpan = (server) => {
   const list = pending.get(server);
   if (list === undefined) return;
