@@ -82,6 +82,24 @@ const VARIANTS = {
     env: { OTEL_TRACES_EXPORTER: 'none', EXPORT_PROBE: 'serialize-batch' },
     ablation: true,
   },
+  'nestjs-tracing-export-noop': {
+    description: 'nestjs-tracing, its OTLP exporter reporting each batch exported at once, unserialized: the batch processor and its wrappers only (variants/transport-probe.js)',
+    args: ['--require', './variants/transport-probe.js', 'variants/nestjs-tracing.js'],
+    env: { TRANSPORT_PROBE: 'drop' },
+    ablation: true,
+  },
+  'nestjs-tracing-send-noop': {
+    description: 'nestjs-tracing, its transport replaced by one that reports each export sent at once: the gRPC call taken out (variants/transport-probe.js)',
+    args: ['--require', './variants/transport-probe.js', 'variants/nestjs-tracing.js'],
+    env: { TRANSPORT_PROBE: 'noop' },
+    ablation: true,
+  },
+  'nestjs-tracing-http2': {
+    description: 'nestjs-tracing, each export one unary gRPC call on a bare node:http2 session instead of @grpc/grpc-js (variants/transport-probe.js)',
+    args: ['--require', './variants/transport-probe.js', 'variants/nestjs-tracing.js'],
+    env: { TRANSPORT_PROBE: 'http2' },
+    ablation: true,
+  },
   'nestjs-tracing-serialize-end': {
     description: 'nestjs-tracing-no-export, plus our serializer on each span as it ends, bytes kept in a buffer (variants/export-probe.js)',
     args: ['--require', './variants/export-probe.js', 'variants/nestjs-tracing.js'],
@@ -841,6 +859,9 @@ function routeRecord(ctx, w, probeStats, received) {
     cpuMicrosPerReq: w.serverCpuMicros / requests,
     // The JavaScript thread alone; the rest is V8's helper threads (GC, compilers) and libuv's.
     mainThreadCpuMicrosPerReq: w.serverMainThreadCpuMicros / requests,
+    // Of cpuMicrosPerReq, the part spent in the kernel (every thread's stime): syscalls — socket
+    // reads and writes, epoll — and page faults.
+    sysCpuMicrosPerReq: w.serverSysCpuMicros / requests,
     serverCoreShare: w.serverCpuMicros / (w.wallSeconds * 1e6),
     // Busy time of the server's core that was not the server: other processes on this machine.
     // (user+system time of that core minus the server's; interrupts and steal are reported apart).

@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { cpuBusy, cpuDetail, cpuTimes, mainThreadCpuMicros, peakRssKb, processCpuMicros, resetPeakRss } from './proc.mjs';
+import { cpuBusy, cpuDetail, cpuTimes, mainThreadCpuMicros, peakRssKb, processCpuSplit, resetPeakRss } from './proc.mjs';
 
 const options = JSON.parse(process.argv[2]);
 const { url, route, durationSeconds, connections, tag, serverPid, loader, rows = 1000 } = options;
@@ -128,7 +128,7 @@ async function withWrk() {
 }
 
 const peakReset = resetPeakRss(serverPid);
-const cpuBefore = processCpuMicros(serverPid);
+const cpuBefore = processCpuSplit(serverPid);
 const mainBefore = mainThreadCpuMicros(serverPid);
 const coresBefore = cpuTimes();
 const selfBefore = process.cpuUsage();
@@ -139,7 +139,7 @@ const t1 = process.hrtime.bigint();
 // process): the server runs on meanwhile, so the other order could count a tick of the thread's
 // that the process's delta missed.
 const mainAfter = mainThreadCpuMicros(serverPid);
-const cpuAfter = processCpuMicros(serverPid);
+const cpuAfter = processCpuSplit(serverPid);
 const coresAfter = cpuTimes();
 const peak = peakRssKb(serverPid);
 const self = process.cpuUsage(selfBefore);
@@ -153,7 +153,8 @@ process.stdout.write(
     wallSeconds: Number(t1 - t0) / 1e9,
     monotonicStartNs: t0.toString(),
     monotonicEndNs: t1.toString(),
-    serverCpuMicros: cpuBefore !== undefined && cpuAfter !== undefined ? cpuAfter - cpuBefore : undefined,
+    serverCpuMicros: cpuBefore && cpuAfter ? cpuAfter.total - cpuBefore.total : undefined,
+    serverSysCpuMicros: cpuBefore && cpuAfter ? cpuAfter.system - cpuBefore.system : undefined,
     serverMainThreadCpuMicros: mainBefore !== undefined && mainAfter !== undefined ? mainAfter - mainBefore : undefined,
     loaderNodeCpuMicros: self.user + self.system,
     peakRssKb: peak,

@@ -16,23 +16,35 @@ export function clockTicksPerSecond() {
   return clockTicks;
 }
 
-/** utime + stime of the whole process (every thread), in microseconds. */
-export const processCpuMicros = (pid) => statCpuMicros(`/proc/${pid}/stat`);
-
 /**
  * utime + stime of the process's main thread (the one whose id is the pid), in microseconds: the
- * JavaScript thread. The rest of processCpuMicros() is V8's helpers (GC, compilers) and libuv's pool.
+ * JavaScript thread. The rest of processCpuSplit()'s total is V8's helpers (GC, compilers) and
+ * libuv's pool.
  */
 export const mainThreadCpuMicros = (pid) => statCpuMicros(`/proc/${pid}/task/${pid}/stat`);
 
+/**
+ * The whole process's CPU time (utime + stime of every thread) and, from the same reading, its
+ * kernel part (stime: syscalls such as socket reads and writes and epoll, page faults), in µs.
+ */
+export function processCpuSplit(pid) {
+  const times = statTimes(`/proc/${pid}/stat`);
+  return times && { total: times.user + times.system, system: times.system };
+}
+
 function statCpuMicros(file) {
+  const times = statTimes(file);
+  return times && times.user + times.system;
+}
+
+function statTimes(file) {
   try {
     const stat = readFileSync(file, 'utf8');
     // The command name (field 2) may contain spaces and parentheses: split after the last ')'.
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     // fields[0] is field 3 (state): utime is field 14, stime field 15.
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    return (ticks * 1e6) / clockTicksPerSecond();
+    const toMicros = (ticks) => (Number(ticks) * 1e6) / clockTicksPerSecond();
+    return { user: toMicros(fields[11]), system: toMicros(fields[12]) };
   } catch {
     return undefined;
   }

@@ -13,6 +13,7 @@ interface RouteCell {
   non2xx: number;
   cpuMicrosPerReq: number;
   mainThreadCpuMicrosPerReq: number;
+  sysCpuMicrosPerReq: number;
   expectedSpansPerReq: number;
   deliveredShare?: number;
   tracedShare: number;
@@ -85,6 +86,9 @@ describe('the benchmark harness (bench/run.mjs --smoke)', () => {
         // /proc counts in clock ticks (10 ms) and truncates each file's figure on its own: the
         // thread's delta can exceed the process's by one tick, never by more.
         expect(r.mainThreadCpuMicrosPerReq).toBeLessThanOrEqual(r.cpuMicrosPerReq + 10_000 / r.requests);
+        // The kernel's part comes from the same reading as the total: never more than it.
+        expect(r.sysCpuMicrosPerReq).toBeGreaterThanOrEqual(0);
+        expect(r.sysCpuMicrosPerReq).toBeLessThanOrEqual(r.cpuMicrosPerReq);
       }
     }
     // What one request produces, from the probe requests; then every span of the window arrived.
