@@ -118,6 +118,24 @@ const VARIANTS = {
     env: { OTEL_NESTJS_SQL_COMMENTER: 'false' },
     ablation: true,
   },
+  'nestjs-tracing-no-export-no-sqlcommenter': {
+    description: 'nestjs-tracing-no-export with OTEL_NESTJS_SQL_COMMENTER=false',
+    args: ['variants/nestjs-tracing.js'],
+    env: { OTEL_TRACES_EXPORTER: 'none', OTEL_NESTJS_SQL_COMMENTER: 'false' },
+    ablation: true,
+  },
+  'nestjs-tracing-no-export-comment-constant': {
+    description: 'nestjs-tracing-no-export, the sqlcommenter comment replaced by one of the same length that never changes (variants/comment-probe.js)',
+    args: ['--require', './variants/comment-probe.js', 'variants/nestjs-tracing.js'],
+    env: { OTEL_TRACES_EXPORTER: 'none', COMMENT_PROBE: 'constant' },
+    ablation: true,
+  },
+  'nestjs-tracing-no-export-keep-literals': {
+    description: 'nestjs-tracing-no-export with OTEL_NESTJS_SQL_LITERALS=keep: db.query.text not masked',
+    args: ['variants/nestjs-tracing.js'],
+    env: { OTEL_TRACES_EXPORTER: 'none', OTEL_NESTJS_SQL_LITERALS: 'keep' },
+    ablation: true,
+  },
   // Spans wait in the BatchSpanProcessor until a batch is full (512 by default): smaller batches
   // let them die young instead of being promoted to the old generation.
   'nestjs-tracing-batch128': {
@@ -246,6 +264,12 @@ const VARIANTS = {
   'floor-query': {
     description: 'floor + one CLIENT span per pg query (no attributes): the two-span floor of the db route',
     args: ['--require', './variants/floor-query.js', 'app/main.js'],
+    ablation: true,
+  },
+  'floor-query-no-export': {
+    description: 'floor-query with FLOOR_EXPORT=none: its two spans made and ended, no batching, serialization or gRPC',
+    args: ['--require', './variants/floor-query.js', 'app/main.js'],
+    env: { FLOOR_EXPORT: 'none' },
     ablation: true,
   },
   'floor-query-lite': {
