@@ -106,9 +106,10 @@ describe('a real process exporting OTLP gRPC to a receiver', () => {
   ])('a bad standard variable (%s=%s) gets one warning naming it; the app starts and traces with the default', async (name, value, warning) => {
     ctx.app = await startChildApp('main.js', { ...env(), [name]: value });
     expect((await fetch(`${ctx.app.url}/orders/1`)).status).toBe(200);
+    await ctx.receiver.waitFor((spans) => spans.some((s) => s.name === 'GET /orders/:id'));
+    await ctx.app.waitForLine(warning, 10_000);
     const lines = ctx.app.stdout.concat(ctx.app.stderr).filter((line) => line.includes(name));
     expect(lines).toEqual([expect.stringMatching(warning)]);
-    await ctx.receiver.waitFor((spans) => spans.some((s) => s.name === 'GET /orders/:id'));
   });
 
   it('OTEL_SDK_DISABLED=true: the app works, no span is recorded and no exporter connects', async () => {
@@ -122,15 +123,15 @@ describe('a real process exporting OTLP gRPC to a receiver', () => {
   it('says loudly, naming the fix, when register was not loaded first', async () => {
     ctx.app = await startChildApp('main-without-register.js', env());
     expect((await fetch(`${ctx.app.url}/orders/1`)).status).toBe(200);
-    expect(ctx.app.stdout.concat(ctx.app.stderr).join('\n')).toMatch(
-      /nestjs-tracing: the instrumentations are not registered.*import 'nestjs-tracing\/register'/,
-    );
+    // The warning goes to stderr, `listening on` to stdout: two pipes, read in either order.
+    await ctx.app.waitForLine(/nestjs-tracing: the instrumentations are not registered.*import 'nestjs-tracing\/register'/, 10_000);
   });
 
   it('names the module that was loaded too early when register comes after the app', async () => {
     ctx.app = await startChildApp('main-late-register.js', env());
-    expect(ctx.app.stdout.concat(ctx.app.stderr).join('\n')).toMatch(
+    await ctx.app.waitForLine(
       /nestjs-tracing: @nestjs\/core\/router\/router-execution-context\.js was loaded before the instrumentations were registered/,
+      10_000,
     );
   });
 });
