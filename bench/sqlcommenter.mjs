@@ -7,9 +7,9 @@
 // request (bench/README.md, "The making side, in paired windows"); this says how much of that is
 // pg's or PostgreSQL's work. `--node <line>` runs it on another Node line from test/runtimes.
 import { execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, require, rerunOnNodeLine } from './lib/microbench.mjs';
+import { processCpuSplit } from './lib/proc.mjs';
 
 rerunOnNodeLine(import.meta.url);
 
@@ -33,11 +33,7 @@ const pin = (pid, cpu) => {
     // No taskset: unpinned, noisier.
   }
 };
-const cpuMicros = (pid) => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10_000; // USER_HZ 100
-};
+const cpuMicros = (pid) => processCpuSplit(pid)?.total ?? Number.NaN;
 
 const postgres = spawn(process.execPath, [join(ROOT, 'dist-sample/database/embedded-postgres.server.js'), 'orders', '-c', 'fsync=off'], {
   stdio: ['pipe', 'pipe', 'inherit'],
