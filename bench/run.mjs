@@ -7,6 +7,8 @@
 //   npm run bench -- --profile         node --cpu-prof of untraced, floor, nestjs-tracing on GET /orders/:id
 //   npm run bench -- --perf            the same with Linux perf attached for the window (every thread,
 //                                      no in-process sampler; needs perf): bench/lib/perf-summary.mjs
+//   npm run bench -- --perf --together  perf on every server of paired windows, recordings of all
+//                                      rounds added up per variant (profile.{json,md}), plus the usual report
 //   node bench/run.mjs --smoke --database-url URL   seconds long, what npm test runs to keep this
 //                                      harness working (test/e2e/bench-smoke.e2e-spec.ts)
 //   options: --rounds N --duration S --warmup S --connections N --variants a,b --routes db,ping
@@ -33,7 +35,7 @@ import { cpus, loadavg, release, totalmem } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { summarizePerf } from './lib/perf-summary.mjs';
+import { addPerf, readPerf, summarizePerf } from './lib/perf-summary.mjs';
 import { summarizeProfile, profileTable } from './lib/profile-summary.mjs';
 import { cpuBusy, cpuTimes, peakRssKb, rssKb } from './lib/proc.mjs';
 import { aggregate, markdownReport } from './lib/report.mjs';
@@ -288,6 +290,23 @@ const ROUTES = {
   ping: { label: 'GET /ping', path: '/ping' },
 };
 
+// Calibration, untraced: SPIN_MICROS of pure CPU per request in the request emit, nothing
+// allocated (variants/spin-probe.js) — what "extra µs per request" reads for a known cost.
+for (const micros of [5, 10, 20, 40, 80]) {
+  VARIANTS[`untraced-spin${micros}`] = {
+    description: `untraced, plus a ${micros} µs busy loop per request that allocates nothing (variants/spin-probe.js)`,
+    args: ['--require', './variants/spin-probe.js', 'app/main.js'],
+    env: { SPIN_MICROS: String(micros) },
+    ablation: true,
+  };
+  VARIANTS[`untraced-work${micros}`] = {
+    description: `untraced, plus ${micros} µs of integer steps per request (calibrated at start-up, no clock read; variants/spin-probe.js)`,
+    args: ['--require', './variants/spin-probe.js', 'app/main.js'],
+    env: { SPIN_MICROS: String(micros), SPIN_MODE: 'work' },
+    ablation: true,
+  };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Options
 function usage(message) {
@@ -407,6 +426,7 @@ function parseArgs(argv) {
   for (const v of opts.variants) if (!VARIANTS[v]) throw usage(`unknown variant ${v}: ${Object.keys(VARIANTS).join(', ')}`);
   for (const r of opts.routes) if (!ROUTES[r]) throw usage(`unknown route ${r}: ${Object.keys(ROUTES).join(', ')}`);
   if (!opts.profile && !opts.variants.includes('untraced')) throw usage('the ratios need the untraced variant');
+  if (opts.together && opts.profile && !opts.perf) throw usage('--together profiles with --perf only (--cpu-prof would sample through the other servers\' turns)');
   return opts;
 }
 
@@ -892,6 +912,9 @@ function routeRecord(ctx, w, probeStats, received) {
     foreignOnServerCore: foreignShare(ctx, w),
     serverCoreDetail: w.coreDetail?.[`cpu${ctx.cores.server}`],
     loadCoreDetail: w.coreDetail?.[`cpu${ctx.cores.load}`],
+    // Cross-CPU interrupts per request, per CPU (RES: wake-ups, CAL: function calls, TLB:
+    // shootdowns); in --together windows the other servers' share their count.
+    interruptsPerReq: w.interrupts && Object.fromEntries(Object.entries(w.interrupts).map(([kind, counts]) => [kind, counts.map((n) => n / requests)])),
     retries: w.retries,
     coreBusy: w.coreBusy,
     peakRssKb: w.peakRssKb,
@@ -1007,7 +1030,7 @@ async function runRoundTogether(ctx, round) {
   const runs = [];
   try {
     for (const variant of order) {
-      const server = await startServer(variant, ctx);
+      const server = await startServer(variant, ctx, opts.perf ? { nodeFlags: perfNodeFlags(join(ctx.profDir, `${variant}-r${round + 1}.v8.log`)) } : {});
       runs.push({ variant, server, tags: [], probeTags: {}, windows: {}, cell: { variant, round, pid: server.pid, node: server.node, bootRssKb: rssKb(server.pid), quiet, together: order, routes: {} } });
     }
     const routes = round % 2 === 0 ? opts.routes : [...opts.routes].reverse();
@@ -1019,7 +1042,10 @@ async function runRoundTogether(ctx, round) {
         if (statuses.some((s) => s !== 200)) throw new Error(`${run.variant} ${route}: probe statuses ${[...new Set(statuses)]}`);
       }
     }
-    const all = async (route, seconds) => {
+    const recording = (run, route) => join(ctx.profDir, `${run.variant}-${route}-r${round + 1}.perf.data`);
+    const all = async (route, seconds, measured = false) => {
+      // --perf: a recording per server for the measured window; a stopped server gives no samples.
+      const perfs = measured && opts.perf ? runs.map((run) => startPerf(ctx, run.server.pid, recording(run, route))) : [];
       const stopTurns = takeTurns(runs.map((run) => run.server.pid), opts.sliceMs);
       try {
         return await Promise.all(
@@ -1031,10 +1057,11 @@ async function runRoundTogether(ctx, round) {
         );
       } finally {
         stopTurns();
+        await Promise.all(perfs.map((perf) => stopChild(perf, { signal: 'SIGINT', timeoutMs: 30000 })));
       }
     };
     for (const route of routes) if (opts.warmup > 0) await all(route, opts.warmup);
-    for (const route of routes) (await all(route, opts.duration)).forEach((w, i) => (runs[i].windows[route] = w));
+    for (const route of routes) (await all(route, opts.duration, true)).forEach((w, i) => (runs[i].windows[route] = w));
     for (const run of runs) {
       run.cell.exitRssKb = rssKb(run.server.pid);
       run.cell.lifetimePeakRssKb = peakRssKb(run.server.pid);
@@ -1042,6 +1069,16 @@ async function runRoundTogether(ctx, round) {
     const stopped = await Promise.all(runs.map((run) => stopChild(run.server.child, { signal: 'SIGTERM', timeoutMs: 15000 })));
     await sleep(500);
     const stats = await ctx.receiver.stats(runs.flatMap((run) => run.tags));
+    if (opts.perf) {
+      // Read while V8's symbol map is still in /tmp; then it goes next to each recording.
+      for (const run of runs) {
+        run.cell.perf = Object.fromEntries(routes.map((route) => [route, readPerf(recording(run, route), run.server.pid)]));
+        const map = `/tmp/perf-${run.server.pid}.map`;
+        if (existsSync(map)) for (const route of routes) writeFileSync(recording(run, route).replace(/\.data$/, '.map'), readFileSync(map));
+        rmSync(map, { force: true });
+        rmSync(join(ctx.profDir, `${run.variant}-r${round + 1}.v8.log`), { force: true });
+      }
+    }
     return runs.map((run, i) => {
       run.cell.shutdownForced = stopped[i].forced;
       for (const route of routes) run.cell.routes[route] = routeRecord(ctx, run.windows[route], stats.tags[run.probeTags[route]], stats.tags[run.windows[route].tag]);
@@ -1066,10 +1103,7 @@ async function runProfile(ctx, outDir) {
       const name = `${variant}-${route}.${opts.perf ? 'perf.data' : 'cpuprofile'}`;
       rmSync(join(profDir, name), { force: true });
       const server = await startServer(variant, ctx, {
-        // perf reads JIT-compiled function names from /tmp/perf-<pid>.map.
-        nodeFlags: opts.perf
-          ? ['--perf-basic-prof', '--interpreted-frames-native-stack', '--no-logfile-per-isolate', `--logfile=${join(profDir, `${name}.v8.log`)}`]
-          : ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', name, '--cpu-prof-interval', '250'],
+        nodeFlags: opts.perf ? perfNodeFlags(join(profDir, `${name}.v8.log`)) : ['--cpu-prof', '--cpu-prof-dir', profDir, '--cpu-prof-name', name, '--cpu-prof-interval', '250'],
         env: { BENCH_EXIT_ON_STDIN_END: '1' },
       });
       console.log(`[bench] profiling ${variant} on ${ROUTES[route].label}: warm-up ${opts.warmup} s, window ${opts.duration} s`);
@@ -1088,15 +1122,7 @@ async function runProfile(ctx, outDir) {
             endMicros: Number(BigInt(w.monotonicEndNs) / 1000n),
             requests: w.requests,
           });
-      // The JIT's symbol map goes with the recording, so perf-summary.mjs can read it again later.
-      if (opts.perf) {
-        const map = `/tmp/perf-${server.pid}.map`;
-        rmSync(join(profDir, `${name}.v8.log`), { force: true }); // V8's own log, which the map flag turns on
-        if (existsSync(map)) {
-          writeFileSync(join(profDir, name.replace(/\.data$/, '.map')), readFileSync(map));
-          rmSync(map, { force: true });
-        }
-      }
+      if (opts.perf) keepPerfMap(server.pid, join(profDir, name));
       results.push({
         variant,
         route,
@@ -1111,6 +1137,51 @@ async function runProfile(ctx, outDir) {
     }
   }
   return results;
+}
+
+/**
+ * --perf --together: each variant's recordings of all rounds added up (samples and requests), so
+ * the table reads like --perf's but every variant was recorded in the same windows as the others.
+ * The raw samples leave the cells (profile.json keeps the top 200 frames per variant).
+ */
+function writePairedProfiles(cells, meta, outDir) {
+  const profiles = [];
+  for (const variant of meta.options.variants) {
+    const mine = cells.filter((c) => c.variant === variant);
+    for (const route of meta.options.routes) {
+      const requests = mine.reduce((n, c) => n + c.routes[route].requests, 0);
+      const cpu = mine.reduce((n, c) => n + c.routes[route].cpuMicrosPerReq * c.routes[route].requests, 0);
+      profiles.push({
+        variant,
+        route,
+        rounds: mine.length,
+        requests,
+        reqPerSec: mine.reduce((n, c) => n + c.routes[route].reqPerSec, 0) / mine.length,
+        cpuMicrosPerReq: cpu / requests,
+        summary: summarizePerf(addPerf(mine.map((c) => c.perf[route])), { requests, name: `${variant}-${route}-r*.perf.data`, functions: 200 }),
+      });
+    }
+  }
+  for (const cell of cells) delete cell.perf;
+  const md = profileTable(profiles, meta);
+  writeFileSync(join(outDir, 'profile.json'), JSON.stringify({ ...meta, profiles }, null, 2));
+  writeFileSync(join(outDir, 'profile.md'), md);
+  console.log('\n' + md);
+}
+
+/** perf reads JIT-compiled function names from /tmp/perf-<pid>.map, which these flags write. */
+function perfNodeFlags(v8Log) {
+  return ['--perf-basic-prof', '--interpreted-frames-native-stack', '--no-logfile-per-isolate', `--logfile=${v8Log}`];
+}
+
+/** The JIT's symbol map goes with the recording, so perf-summary.mjs can read it again later. */
+function keepPerfMap(pid, recording) {
+  const map = `/tmp/perf-${pid}.map`;
+  rmSync(`${recording}.v8.log`, { force: true }); // V8's own log, which the map flag turns on
+  if (existsSync(map)) {
+    writeFileSync(recording.replace(/\.data$/, '.map'), readFileSync(map));
+    rmSync(map, { force: true });
+  }
 }
 
 /** perf record on every thread of the server from now until SIGINT, on the load core. */
@@ -1175,6 +1246,7 @@ async function main() {
   const name = `${stamp}-node${nodeMajor}${opts.profile ? '-profile' : opts.smoke ? '-smoke' : opts.quick ? '-quick' : ''}`;
   const outDir = opts.profile ? join(opts.out, name) : opts.out;
   mkdirSync(outDir, { recursive: true });
+  if (opts.perf && opts.together) mkdirSync((ctx.profDir = join(outDir, 'profiles')), { recursive: true });
 
   try {
     console.log('[bench] starting embedded PostgreSQL (1000 orders) and the OTLP receiver');
@@ -1191,7 +1263,7 @@ async function main() {
       routes: Object.fromEntries(opts.routes.map((r) => [r, ROUTES[r].label])),
     };
 
-    if (opts.profile) {
+    if (opts.profile && !opts.together) {
       const profiles = await runProfile(ctx, outDir);
       const md = profileTable(profiles, meta);
       writeFileSync(join(outDir, 'profile.json'), JSON.stringify({ ...meta, finishedAt: new Date().toISOString(), profiles }, null, 2));
@@ -1222,6 +1294,7 @@ async function main() {
     }
     meta.finishedAt = new Date().toISOString();
     meta.machine.loadAverageAtEnd = loadavg().map((x) => Number(x.toFixed(2)));
+    if (opts.perf) writePairedProfiles(cells, meta, outDir);
     const summary = aggregate(cells, opts);
     const md = markdownReport(summary, meta, cells);
     writeFileSync(join(outDir, `${name}.json`), JSON.stringify({ ...meta, summary, cells }, null, 2));

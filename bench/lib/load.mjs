@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { cpuBusy, cpuDetail, cpuTimes, mainThreadCpuMicros, peakRssKb, processCpuSplit, resetPeakRss } from './proc.mjs';
+import { cpuBusy, cpuDetail, cpuTimes, interruptCounts, interruptDelta, mainThreadCpuMicros, peakRssKb, processCpuSplit, resetPeakRss } from './proc.mjs';
 
 const options = JSON.parse(process.argv[2]);
 const { url, route, durationSeconds, connections, tag, serverPid, loader, rows = 1000 } = options;
@@ -131,6 +131,7 @@ const peakReset = resetPeakRss(serverPid);
 const cpuBefore = processCpuSplit(serverPid);
 const mainBefore = mainThreadCpuMicros(serverPid);
 const coresBefore = cpuTimes();
+const irqBefore = interruptCounts();
 const selfBefore = process.cpuUsage();
 const t0 = process.hrtime.bigint();
 const result = loader === 'wrk' ? await withWrk() : loader === 'node' ? await withNode() : await withAutocannon();
@@ -141,6 +142,7 @@ const t1 = process.hrtime.bigint();
 const mainAfter = mainThreadCpuMicros(serverPid);
 const cpuAfter = processCpuSplit(serverPid);
 const coresAfter = cpuTimes();
+const irqAfter = interruptCounts();
 const peak = peakRssKb(serverPid);
 const self = process.cpuUsage(selfBefore);
 
@@ -161,5 +163,6 @@ process.stdout.write(
     peakRssWindowed: peakReset,
     coreBusy: cpuBusy(coresBefore, coresAfter),
     coreDetail: cpuDetail(coresBefore, coresAfter),
+    interrupts: interruptDelta(irqBefore, irqAfter),
   }) + '\n',
 );

@@ -33,21 +33,20 @@ function nativeBucket(frames) {
 }
 
 /**
+ * One recording's samples, charged as described above: the raw maps (µs per key) that
+ * summarizePerf shapes, kept apart so that recordings of the same variant (one per round of
+ * `--perf --together`) can be added up before they are shaped.
  * @param {string} file perf.data
- * @param {{ pid: number, requests?: number }} options the server's pid (its main thread's tid)
+ * @param {number} pid the server's pid (its main thread's tid)
  */
-export function summarizePerf(file, { pid, requests }) {
+export function readPerf(file, pid) {
   const out = spawnSync('perf', ['script', '-i', file, '-F', 'tid,period,ip,sym', '--no-inline'], {
     encoding: 'utf8',
     maxBuffer: 1 << 30,
   });
   if (out.status !== 0) throw new Error(`perf script failed: ${out.stderr}`);
-  const byOwner = new Map();
-  const byCaller = new Map();
-  const byFunction = new Map();
-  const byJsFunction = new Map();
-  let total = 0;
-  const add = (map, key, w) => map.set(key, (map.get(key) ?? 0) + w);
+  const raw = { total: 0, byOwner: {}, byCaller: {}, byFunction: {}, byJsFunction: {} };
+  const add = (map, key, w) => (map[key] = (map[key] ?? 0) + w);
   // perf script prints "tid period" and then one line per frame, leaf first; a blank line ends it.
   for (const block of out.stdout.split('\n\n')) {
     const lines = block.split('\n').filter((l) => l.trim() !== '');
@@ -58,7 +57,7 @@ export function summarizePerf(file, { pid, requests }) {
     const frames = lines.slice(1).map((l) => l.trim().replace(/^[0-9a-f]+\s+/, '').replace(/\s+\(.*\)$/, ''));
     // perf's period is in nanoseconds for cpu-clock.
     const micros = Number(head[2]) / 1000;
-    total += micros;
+    raw.total += micros;
     let self;
     let caller;
     const leaf = frames[0] ?? '[unknown]';
@@ -83,32 +82,55 @@ export function summarizePerf(file, { pid, requests }) {
         }
       }
     }
-    add(byOwner, self, micros);
-    add(byCaller, caller, micros);
+    add(raw.byOwner, self, micros);
+    add(raw.byCaller, caller, micros);
     const js = frames.find((f) => f.startsWith('JS:'));
-    add(byJsFunction, js ? shortName(js) : self.replace(/^special:/, ''), micros);
-    add(byFunction, `${leaf.slice(0, 90)}${js && js !== leaf ? ` ← ${shortName(js)}` : ''}`, micros);
+    add(raw.byJsFunction, js ? shortName(js) : self.replace(/^special:/, ''), micros);
+    add(raw.byFunction, `${leaf.slice(0, 90)}${js && js !== leaf ? ` ← ${shortName(js)}` : ''}`, micros);
   }
+  return raw;
+}
+
+/** Several readPerf results added up (the same keys summed). */
+export function addPerf(raws) {
+  const sum = { total: 0, byOwner: {}, byCaller: {}, byFunction: {}, byJsFunction: {} };
+  for (const raw of raws) {
+    sum.total += raw.total;
+    for (const key of ['byOwner', 'byCaller', 'byFunction', 'byJsFunction']) {
+      for (const [k, v] of Object.entries(raw[key])) sum[key][k] = (sum[key][k] ?? 0) + v;
+    }
+  }
+  return sum;
+}
+
+/**
+ * @param {string | object} fileOrRaw perf.data, or what readPerf / addPerf returned
+ * @param {{ pid?: number, requests?: number, name?: string, functions?: number }} options the
+ *   server's pid when a file is given; `functions`: how many of the top frames to keep (40)
+ */
+export function summarizePerf(fileOrRaw, { pid, requests, name, functions = 40 }) {
+  const raw = typeof fileOrRaw === 'string' ? readPerf(fileOrRaw, pid) : fileOrRaw;
+  const { total } = raw;
   const perReq = (micros) => (requests ? micros / requests : undefined);
   const sortDesc = (obj) => Object.entries(obj).sort((a, b) => b[1] - a[1]);
   const shaped = (obj, limit = Infinity) =>
     Object.fromEntries(sortDesc(obj).slice(0, limit).map(([k, v]) => [k, { micros: v, share: v / total, microsPerReq: perReq(v) }]));
   return {
-    file: basename(file),
+    file: name ?? (typeof fileOrRaw === 'string' ? basename(fileOrRaw) : undefined),
     window: 'perf record attached for the measured window',
     busyMicros: total,
     idleMicros: 0,
     requests,
     busyMicrosPerReq: perReq(total),
-    buckets: shaped(toBuckets(byOwner)),
-    callerBuckets: shaped(toBuckets(byCaller)),
-    packages: shaped(Object.fromEntries(byCaller), 40),
-    topFunctions: sortDesc(Object.fromEntries(byFunction))
-      .slice(0, 40)
+    buckets: shaped(toBuckets(new Map(Object.entries(raw.byOwner)))),
+    callerBuckets: shaped(toBuckets(new Map(Object.entries(raw.byCaller)))),
+    packages: shaped(raw.byCaller, 40),
+    topFunctions: sortDesc(raw.byFunction)
+      .slice(0, functions)
       .map(([k, v]) => ({ frame: k, share: v / total, microsPerReq: perReq(v) })),
     // Each sample charged to the innermost JavaScript function on its stack (natives included).
-    topJsFunctions: sortDesc(Object.fromEntries(byJsFunction))
-      .slice(0, 40)
+    topJsFunctions: sortDesc(raw.byJsFunction)
+      .slice(0, functions)
       .map(([k, v]) => ({ frame: k, share: v / total, microsPerReq: perReq(v) })),
   };
 }

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -14,6 +14,7 @@ interface RouteCell {
   cpuMicrosPerReq: number;
   mainThreadCpuMicrosPerReq: number;
   sysCpuMicrosPerReq: number;
+  interruptsPerReq?: Record<string, number[]>;
   expectedSpansPerReq: number;
   deliveredShare?: number;
   tracedShare: number;
@@ -89,6 +90,14 @@ describe('the benchmark harness (bench/run.mjs --smoke)', () => {
         // The kernel's part comes from the same reading as the total: never more than it.
         expect(r.sysCpuMicrosPerReq).toBeGreaterThanOrEqual(0);
         expect(r.sysCpuMicrosPerReq).toBeLessThanOrEqual(r.cpuMicrosPerReq);
+        // Cross-CPU interrupts of the window, one rate per CPU: counters only grow.
+        if (existsSync('/proc/interrupts')) {
+          expect(Object.keys(r.interruptsPerReq ?? {})).toEqual(expect.arrayContaining(['RES', 'CAL']));
+          for (const rates of Object.values(r.interruptsPerReq ?? {})) {
+            expect(rates.length).toBeGreaterThan(0);
+            for (const rate of rates) expect(rate).toBeGreaterThanOrEqual(0);
+          }
+        }
       }
     }
     // What one request produces, from the probe requests; then every span of the window arrived.
