@@ -132,6 +132,18 @@ const VARIANTS = {
     env: { OTEL_TRACES_EXPORTER: 'none', COMMENT_PROBE: 'constant' },
     ablation: true,
   },
+  'nestjs-tracing-no-export-comment-discard': {
+    description: 'nestjs-tracing-no-export, the sqlcommenter comment built for each query and not sent (variants/comment-probe.js)',
+    args: ['--require', './variants/comment-probe.js', 'variants/nestjs-tracing.js'],
+    env: { OTEL_TRACES_EXPORTER: 'none', COMMENT_PROBE: 'discard' },
+    ablation: true,
+  },
+  'nestjs-tracing-no-export-comment-flat': {
+    description: 'nestjs-tracing-no-export, the commented statement flattened before pg gets it (variants/comment-probe.js)',
+    args: ['--require', './variants/comment-probe.js', 'variants/nestjs-tracing.js'],
+    env: { OTEL_TRACES_EXPORTER: 'none', COMMENT_PROBE: 'flat' },
+    ablation: true,
+  },
   'nestjs-tracing-no-export-keep-literals': {
     description: 'nestjs-tracing-no-export with OTEL_NESTJS_SQL_LITERALS=keep: db.query.text not masked',
     args: ['variants/nestjs-tracing.js'],
