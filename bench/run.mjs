@@ -925,7 +925,7 @@ function routeRecord(ctx, w, probeStats, received) {
     serverCoreDetail: w.coreDetail?.[`cpu${ctx.cores.server}`],
     loadCoreDetail: w.coreDetail?.[`cpu${ctx.cores.load}`],
     // Cross-CPU interrupts per request, per CPU (RES: wake-ups, CAL: function calls, TLB:
-    // shootdowns); in --together windows the other servers' share their count.
+    // shootdowns); in --together windows every server of the round shares this count.
     interruptsPerReq: w.interrupts && Object.fromEntries(Object.entries(w.interrupts).map(([kind, counts]) => [kind, counts.map((n) => n / requests)])),
     retries: w.retries,
     coreBusy: w.coreBusy,
