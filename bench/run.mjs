@@ -144,6 +144,30 @@ const VARIANTS = {
     env: { OTEL_TRACES_EXPORTER: 'none', COMMENT_PROBE: 'flat' },
     ablation: true,
   },
+  'nestjs-tracing-no-export-no-db': {
+    description: 'nestjs-tracing-no-export with the query spans (and sqlcommenter) taken out: queries pass through the pg wrapper untouched (variants/ablate-probe.js)',
+    args: ['--require', './variants/ablate-probe.js', 'variants/nestjs-tracing.js'],
+    env: { OTEL_TRACES_EXPORTER: 'none', ABLATE_PROBE: 'db' },
+    ablation: true,
+  },
+  'nestjs-tracing-no-export-server-only': {
+    description: 'nestjs-tracing-no-export-no-db without the Nest handler and the outgoing http/undici instrumentations: only the SERVER span (variants/ablate-probe.js)',
+    args: ['--require', './variants/ablate-probe.js', 'variants/nestjs-tracing.js'],
+    env: { OTEL_TRACES_EXPORTER: 'none', ABLATE_PROBE: 'db,nest,outgoing' },
+    ablation: true,
+  },
+  'nestjs-tracing-no-export-no-sqlcommenter-query-bare': {
+    description: 'nestjs-tracing-no-export-no-sqlcommenter with each query span made bare, as floor-query makes it: no name from the statement, no attributes (variants/ablate-probe.js)',
+    args: ['--require', './variants/ablate-probe.js', 'variants/nestjs-tracing.js'],
+    env: { OTEL_TRACES_EXPORTER: 'none', OTEL_NESTJS_SQL_COMMENTER: 'false', ABLATE_PROBE: 'query-bare' },
+    ablation: true,
+  },
+  'nestjs-tracing-no-export-no-sqlcommenter-query-no-attributes': {
+    description: 'nestjs-tracing-no-export-no-sqlcommenter with each query span named from its statement but given no attributes (variants/ablate-probe.js)',
+    args: ['--require', './variants/ablate-probe.js', 'variants/nestjs-tracing.js'],
+    env: { OTEL_TRACES_EXPORTER: 'none', OTEL_NESTJS_SQL_COMMENTER: 'false', ABLATE_PROBE: 'query-no-attributes' },
+    ablation: true,
+  },
   'nestjs-tracing-no-export-keep-literals': {
     description: 'nestjs-tracing-no-export with OTEL_NESTJS_SQL_LITERALS=keep: db.query.text not masked',
     args: ['variants/nestjs-tracing.js'],
