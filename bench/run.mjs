@@ -168,6 +168,30 @@ const VARIANTS = {
     env: { OTEL_TRACES_EXPORTER: 'none', OTEL_NESTJS_SQL_COMMENTER: 'false', ABLATE_PROBE: 'query-no-attributes' },
     ablation: true,
   },
+  'nestjs-tracing-no-export-floor-pg': {
+    description: 'nestjs-tracing-no-export-no-db with floor-query\'s pg wrapper making the same bare query span: our wrapper against the floor\'s (variants/ablate-probe.js)',
+    args: ['--require', './variants/ablate-probe.js', 'variants/nestjs-tracing.js'],
+    env: { OTEL_TRACES_EXPORTER: 'none', ABLATE_PROBE: 'db,floor-pg' },
+    ablation: true,
+  },
+  'nestjs-tracing-no-export-server-only-floor-pg': {
+    description: 'nestjs-tracing-no-export-server-only with floor-query\'s pg wrapper making a bare query span (variants/ablate-probe.js)',
+    args: ['--require', './variants/ablate-probe.js', 'variants/nestjs-tracing.js'],
+    env: { OTEL_TRACES_EXPORTER: 'none', ABLATE_PROBE: 'db,nest,outgoing,floor-pg' },
+    ablation: true,
+  },
+  'nestjs-tracing-no-prime': {
+    description: 'nestjs-tracing without its start-up priming of the SDK\'s allocation sites (cut 10; variants/ablate-probe.js)',
+    args: ['--require', './variants/ablate-probe.js', 'variants/nestjs-tracing.js'],
+    env: { ABLATE_PROBE: 'no-prime' },
+    ablation: true,
+  },
+  'nestjs-tracing-no-export-no-prime': {
+    description: 'nestjs-tracing-no-export without its start-up priming of the SDK\'s allocation sites (variants/ablate-probe.js)',
+    args: ['--require', './variants/ablate-probe.js', 'variants/nestjs-tracing.js'],
+    env: { OTEL_TRACES_EXPORTER: 'none', ABLATE_PROBE: 'no-prime' },
+    ablation: true,
+  },
   'nestjs-tracing-no-export-keep-literals': {
     description: 'nestjs-tracing-no-export with OTEL_NESTJS_SQL_LITERALS=keep: db.query.text not masked',
     args: ['variants/nestjs-tracing.js'],
@@ -302,6 +326,41 @@ const VARIANTS = {
   'floor-query': {
     description: 'floor + one CLIENT span per pg query (no attributes): the two-span floor of the db route',
     args: ['--require', './variants/floor-query.js', 'app/main.js'],
+    ablation: true,
+  },
+  'floor-ours-query': {
+    description: 'floor with nestjs-tracing\'s own query spans (its pg instrumentation, default settings) instead of floor-query\'s bare ones (variants/floor-ours-query.js)',
+    args: ['--require', './variants/floor-ours-query.js', 'app/main.js'],
+    ablation: true,
+  },
+  'floor-ours-query-no-export': {
+    description: 'floor-no-export with nestjs-tracing\'s own query spans (its pg instrumentation, default settings) instead of bare ones (variants/floor-ours-query.js)',
+    args: ['--require', './variants/floor-ours-query.js', 'app/main.js'],
+    env: { FLOOR_EXPORT: 'none' },
+    ablation: true,
+  },
+  'floor-no-export-register': {
+    description: 'floor-no-export with nestjs-tracing/register loaded first and every instrumentation disabled but pg\'s, which passes queries through (variants/floor-env-probe.js)',
+    args: ['--require', './variants/floor-env-probe.js', 'app/main.js'],
+    env: { FLOOR_EXPORT: 'none', FLOOR_ENV: 'register', FLOOR_ENV_QUERY: '0' },
+    ablation: true,
+  },
+  'floor-query-no-export-register': {
+    description: 'floor-query-no-export with nestjs-tracing/register loaded first and every instrumentation disabled but pg\'s, which passes queries through (variants/floor-env-probe.js)',
+    args: ['--require', './variants/floor-env-probe.js', 'app/main.js'],
+    env: { FLOOR_EXPORT: 'none', FLOOR_ENV: 'register', FLOOR_ENV_QUERY: '1' },
+    ablation: true,
+  },
+  'floor-no-export-prime': {
+    description: 'floor-no-export with nestjs-tracing\'s start-up priming of the SDK\'s allocation sites (variants/floor-env-probe.js)',
+    args: ['--require', './variants/floor-env-probe.js', 'app/main.js'],
+    env: { FLOOR_EXPORT: 'none', FLOOR_ENV: 'prime', FLOOR_ENV_QUERY: '0' },
+    ablation: true,
+  },
+  'floor-query-no-export-prime': {
+    description: 'floor-query-no-export with nestjs-tracing\'s start-up priming of the SDK\'s allocation sites (variants/floor-env-probe.js)',
+    args: ['--require', './variants/floor-env-probe.js', 'app/main.js'],
+    env: { FLOOR_EXPORT: 'none', FLOOR_ENV: 'prime', FLOOR_ENV_QUERY: '1' },
     ablation: true,
   },
   'floor-query-no-export': {

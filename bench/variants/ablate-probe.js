@@ -8,7 +8,10 @@
 //   5xx recording, no hook entry point);
 // - `outgoing`: the outgoing http and undici instrumentations are never enabled;
 // - `query-bare`: each query span made bare (named `query`, no attributes), as floor-query makes it;
-// - `query-no-attributes`: each query span named as usual (`SELECT orders`) but given no attributes.
+// - `query-no-attributes`: each query span named as usual (`SELECT orders`) but given no attributes;
+// - `no-prime`: phase 2 skips its start-up priming of the SDK's allocation sites (cut 10);
+// - `floor-pg` (with `db`): floor-query's own pg wrapper (`floor-pg.js`) outside ours, making the
+//   same bare query span through the app's provider: our wrapper against the floor's.
 // The query-span parts replace nestjs-tracing's `startQuerySpan`, reached by path (the package
 // does not export it; the compiled pg wrapper reads it from the module at each call).
 // The SERVER span is always left as it is.
@@ -37,5 +40,10 @@ for (const part of parts) {
   else if (part === 'query-no-attributes') {
     const { summarizeSql } = require(join(dist, 'db/sql-summary.js'));
     replaceQuerySpan((tracer, _settings, _params, text, parent) => tracer.startSpan(summarizeSql(text).spanName, { kind: CLIENT }, parent));
-  } else throw new Error(`ABLATE_PROBE=${part}: db, nest, outgoing, query-bare or query-no-attributes`);
+  } else if (part === 'no-prime') {
+    require(join(dist, 'sdk/allocation-sites.primer.js')).primeSpanAllocationSites = () => {};
+  } else if (part === 'floor-pg') {
+    const { trace } = require('@opentelemetry/api');
+    require('./floor-pg').wrapPgQueries((parent) => trace.getTracer('bench-floor').startSpan('query', { kind: CLIENT }, parent));
+  } else throw new Error(`ABLATE_PROBE=${part}: db, nest, outgoing, query-bare, query-no-attributes, no-prime or floor-pg`);
 }
